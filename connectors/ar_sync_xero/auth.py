@@ -1,0 +1,142 @@
+"""Xero's authorization-code flow (with PKCE and ``state``) and the code exchange.
+
+xero-python has no authorization-URL builder or code exchange, so both live here; refreshing is
+left to the SDK. The token document we store is the token endpoint's JSON plus ``expires_at``
+(epoch seconds) and ``scope`` as a list, which is the shape the SDK's token getter expects.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from ar_sync.errors import AuthError, ConfigError, SourceError
+from ar_sync.oauth import Pkce
+from ar_sync.redact import register_secret
+from ar_sync_xero.client import XeroEndpoints
+
+# Granular scopes (apps created from March 2026 must use them; older apps migrate by 2027).
+DEFAULT_SCOPES = (
+    "offline_access openid profile email accounting.invoices accounting.payments.read "
+    "accounting.contacts accounting.attachments accounting.reports.aged.read "
+    "accounting.settings.read"
+)
+SANDBOX_CLIENT_ID = "ar-sync-sandbox"
+SANDBOX_CLIENT_SECRET = "ar-sync-sandbox-secret"
+
+
+def scopes() -> str:
+    """The scopes to request; ``AR_SYNC_XERO_SCOPES`` overrides (e.g. for broad-scope apps)."""
+    return os.environ.get("AR_SYNC_XERO_SCOPES", DEFAULT_SCOPES)
+
+
+def authorization_url(
+    endpoints: XeroEndpoints, *, client_id: str, redirect_uri: str, state: str, pkce: Pkce
+) -> str:
+    query = urllib.parse.urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scope": scopes(),
+            "state": state,
+            "code_challenge": pkce.challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    return f"{endpoints.authorize_url}?{query}"
+
+
+def exchange_code(
+    endpoints: XeroEndpoints,
+    *,
+    client_id: str,
+    client_secret: str,
+    code: str,
+    redirect_uri: str,
+    pkce: Pkce,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """Trade an authorization code for tokens (client credentials in a Basic header)."""
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": pkce.verifier,
+        }
+    ).encode()
+    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    request = urllib.request.Request(
+        endpoints.token_url,
+        data=form,
+        method="POST",
+        headers={
+            "Authorization": f"Basic {basic}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            token = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        detail = _oauth_error(exc)
+        if exc.code in (400, 401):
+            raise AuthError(f"Xero refused the authorization code ({detail})") from None
+        raise SourceError(f"Xero's token endpoint answered {exc.code} ({detail})") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise SourceError(f"cannot reach Xero's token endpoint: {getattr(exc, 'reason', exc)}") from None
+    for key in ("access_token", "refresh_token", "id_token"):
+        register_secret(token.get(key))
+    if not token.get("access_token") or not token.get("refresh_token"):
+        raise AuthError("Xero's token response had no refresh token; is offline_access granted?")
+    return normalise_token(token, now=time.time() if now is None else now)
+
+
+def normalise_token(token: dict[str, Any], *, now: float) -> dict[str, Any]:
+    """The token in the SDK's shape: ``scope`` a list, ``expires_at`` epoch seconds."""
+    scope = token.get("scope") or scopes()
+    expires_in = int(token.get("expires_in") or 1800)
+    return {
+        "access_token": token["access_token"],
+        "refresh_token": token["refresh_token"],
+        "id_token": token.get("id_token"),
+        "token_type": token.get("token_type") or "Bearer",
+        "scope": scope.split() if isinstance(scope, str) else list(scope),
+        "expires_in": expires_in,
+        "expires_at": now + expires_in,
+    }
+
+
+def _oauth_error(exc: urllib.error.HTTPError) -> str:
+    """The OAuth ``error`` code of a failed token call (never the body, which may echo input)."""
+    try:
+        body = json.loads(exc.read() or b"{}")
+    except ValueError:
+        return f"HTTP {exc.code}"
+    return str(body.get("error") or f"HTTP {exc.code}")
+
+
+def client_credentials(
+    client_id: str | None, client_secret: str | None, *, sandbox: bool
+) -> tuple[str, str]:
+    """The app's id and secret: given, from the environment, or the sandbox's defaults."""
+    client_id = client_id or os.environ.get("AR_SYNC_XERO_CLIENT_ID")
+    client_secret = client_secret or os.environ.get("AR_SYNC_XERO_CLIENT_SECRET")
+    if sandbox:
+        return client_id or SANDBOX_CLIENT_ID, client_secret or SANDBOX_CLIENT_SECRET
+    if not client_id:
+        raise ConfigError("no Xero client id: pass --client-id or set AR_SYNC_XERO_CLIENT_ID")
+    if not client_secret:
+        raise ConfigError(
+            "no Xero client secret: pass --client-secret or set AR_SYNC_XERO_CLIENT_SECRET"
+        )
+    register_secret(client_secret)
+    return client_id, client_secret

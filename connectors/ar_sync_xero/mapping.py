@@ -1,0 +1,231 @@
+"""Pure translation of xero-python models into ar-sync's domain records.
+
+Each ``*_from_xero`` function takes one SDK model (already deserialised, money as ``Decimal``)
+and returns a domain record, or ``None`` for documents that are not receivables at all (``ACCPAY``
+bills, supplier credit notes, spend-money overpayments). A record that cannot be understood raises
+``DataError`` naming it; the connector counts it and goes on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ar_sync.domain import (
+    Allocation,
+    AllocationSource,
+    Credit,
+    CreditKind,
+    Customer,
+    DocumentStatus,
+    Invoice,
+    Org,
+    RateQuote,
+    make_org_id,
+)
+from ar_sync.errors import DataError
+from ar_sync_xero.timezones import iana_timezone
+
+PLATFORM = "xero"
+
+# Xero statuses shared by invoices and credits. AUTHORISED is the only state that is owed.
+_STATUS = {
+    "DRAFT": DocumentStatus.DRAFT,
+    "SUBMITTED": DocumentStatus.SUBMITTED,
+    "AUTHORISED": DocumentStatus.OPEN,
+    "PAID": DocumentStatus.PAID,
+    "VOIDED": DocumentStatus.VOIDED,
+    "DELETED": DocumentStatus.DELETED,
+}
+
+_RECEIVABLE_CREDIT_TYPES = {
+    "ACCRECCREDIT": CreditKind.CREDIT_NOTE,
+    "RECEIVE-OVERPAYMENT": CreditKind.OVERPAYMENT,
+    "AROVERPAYMENT": CreditKind.OVERPAYMENT,
+    "RECEIVE-PREPAYMENT": CreditKind.PREPAYMENT,
+    "ARPREPAYMENT": CreditKind.PREPAYMENT,
+}
+
+_ALLOCATION_SOURCE = {
+    CreditKind.CREDIT_NOTE: AllocationSource.CREDIT_NOTE,
+    CreditKind.OVERPAYMENT: AllocationSource.OVERPAYMENT,
+    CreditKind.PREPAYMENT: AllocationSource.PREPAYMENT,
+}
+
+
+def _text(value: Any) -> str | None:
+    """An SDK enum or string as plain text (enums carry their wire value in ``.value``)."""
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
+
+
+def _status(value: Any, record_id: str) -> DocumentStatus:
+    status = _STATUS.get(_text(value) or "")
+    if status is None:
+        raise DataError(f"unknown status {_text(value)!r}", record_id=record_id)
+    return status
+
+
+def _required(value: Any, field: str, record_id: str) -> Any:
+    if value is None:
+        raise DataError(f"missing {field}", record_id=record_id)
+    return value
+
+
+def _utc(moment: datetime, record_id: str) -> datetime:
+    if moment.tzinfo is None:
+        raise DataError("UpdatedDateUTC has no timezone", record_id=record_id)
+    return moment.astimezone(UTC)
+
+
+def _rate(value: Decimal | None) -> Decimal:
+    """Xero omits CurrencyRate (or sends 1) for base-currency documents."""
+    return Decimal(1) if value in (None, 0) else Decimal(value)
+
+
+def org_from_xero(
+    organisation: Any, *, tenant_id: str, connection_id: str, api_url: str | None
+) -> Org:
+    """An ``Org`` from ``GET /Organisation``; unknown timezones fall back to UTC."""
+    return Org(
+        org_id=make_org_id(PLATFORM, tenant_id),
+        platform=PLATFORM,
+        tenant_id=tenant_id,
+        name=organisation.name or tenant_id,
+        base_currency=_text(organisation.base_currency) or "USD",
+        timezone=iana_timezone(_text(organisation.timezone)) or "UTC",
+        connection_id=connection_id,
+        api_url=api_url,
+    )
+
+
+def customer_from_xero(contact: Any, *, org_id: str, base_currency: str = "") -> Customer:
+    """A contact; ``base_currency`` is accepted so every mapper has one signature."""
+    contact_id = _required(contact.contact_id, "ContactID", "contact")
+    return Customer(
+        org_id=org_id,
+        customer_id=str(contact_id),
+        name=contact.name or "",
+        email=contact.email_address or None,
+        is_active=_text(contact.contact_status) in (None, "ACTIVE"),
+        updated_at=_utc(contact.updated_date_utc, str(contact_id))
+        if contact.updated_date_utc
+        else None,
+    )
+
+
+def invoice_from_xero(invoice: Any, *, org_id: str, base_currency: str) -> Invoice | None:
+    """A sales invoice, or None for anything that is not ``ACCREC``."""
+    record_id = str(_required(invoice.invoice_id, "InvoiceID", "invoice"))
+    if _text(invoice.type) != "ACCREC":
+        return None
+    status = _status(invoice.status, record_id)
+    issue_date: date = _required(invoice.date, "Date", record_id)
+    contact = _required(invoice.contact, "Contact", record_id)
+    total = invoice.total if invoice.total is not None else Decimal(0)
+    payments = tuple(
+        Allocation(
+            org_id=org_id,
+            allocation_id=str(payment.payment_id),
+            invoice_id=record_id,
+            source=AllocationSource.PAYMENT,
+            source_id=str(payment.payment_id),
+            amount=_required(payment.amount, "Payments[].Amount", record_id),
+            date=_required(payment.date, "Payments[].Date", record_id),
+        )
+        for payment in invoice.payments or ()
+        if payment.payment_id and _text(payment.status) != "DELETED"
+    )
+    return Invoice(
+        org_id=org_id,
+        invoice_id=record_id,
+        customer_id=str(_required(contact.contact_id, "Contact.ContactID", record_id)),
+        number=invoice.invoice_number or "",
+        status=status,
+        issue_date=issue_date,
+        # A draft may have no due date yet; it is not aged, so its date stands in.
+        due_date=invoice.due_date or issue_date,
+        currency=_text(invoice.currency_code) or base_currency,
+        fx_rate=_rate(invoice.currency_rate),
+        fx_quote=RateQuote.DOCUMENT_PER_BASE,
+        total=total,
+        amount_due=invoice.amount_due if invoice.amount_due is not None else total,
+        updated_at=_utc(_required(invoice.updated_date_utc, "UpdatedDateUTC", record_id), record_id),
+        payments=payments,
+    )
+
+
+def credit_from_xero(
+    document: Any, *, record_id: str, number: str, org_id: str, base_currency: str
+) -> Credit | None:
+    """A credit note, overpayment or prepayment; None for the supplier-side kinds.
+
+    Allocations flagged ``IsDeleted`` are left out; one without an ``AllocationID`` gets a stable
+    id made of the credit, the invoice and the date.
+    """
+    kind = _RECEIVABLE_CREDIT_TYPES.get(_text(document.type) or "")
+    if kind is None:
+        return None
+    contact = _required(document.contact, "Contact", record_id)
+    allocations = tuple(
+        Allocation(
+            org_id=org_id,
+            allocation_id=str(
+                allocation.allocation_id
+                or f"{record_id}:{allocation.invoice.invoice_id}:{allocation.date}"
+            ),
+            invoice_id=str(allocation.invoice.invoice_id),
+            source=_ALLOCATION_SOURCE[kind],
+            source_id=record_id,
+            amount=_required(allocation.amount, "Allocations[].Amount", record_id),
+            date=_required(allocation.date, "Allocations[].Date", record_id),
+        )
+        for allocation in document.allocations or ()
+        if allocation.invoice is not None and not allocation.is_deleted
+    )
+    total = document.total if document.total is not None else Decimal(0)
+    return Credit(
+        org_id=org_id,
+        credit_id=record_id,
+        kind=kind,
+        customer_id=str(_required(contact.contact_id, "Contact.ContactID", record_id)),
+        number=number,
+        status=_status(document.status, record_id),
+        date=_required(document.date, "Date", record_id),
+        currency=_text(document.currency_code) or base_currency,
+        fx_rate=_rate(document.currency_rate),
+        fx_quote=RateQuote.DOCUMENT_PER_BASE,
+        total=total,
+        remaining=document.remaining_credit if document.remaining_credit is not None else total,
+        updated_at=_utc(_required(document.updated_date_utc, "UpdatedDateUTC", record_id), record_id),
+        allocations=allocations,
+    )
+
+
+def credit_note_from_xero(note: Any, *, org_id: str, base_currency: str) -> Credit | None:
+    record_id = str(_required(note.credit_note_id, "CreditNoteID", "credit note"))
+    number = note.credit_note_number or note.reference or ""
+    return credit_from_xero(
+        note, record_id=record_id, number=number, org_id=org_id, base_currency=base_currency
+    )
+
+
+def overpayment_from_xero(overpayment: Any, *, org_id: str, base_currency: str) -> Credit | None:
+    record_id = str(_required(overpayment.overpayment_id, "OverpaymentID", "overpayment"))
+    return credit_from_xero(
+        overpayment,
+        record_id=record_id,
+        number=overpayment.reference or "",
+        org_id=org_id,
+        base_currency=base_currency,
+    )
+
+
+def prepayment_from_xero(prepayment: Any, *, org_id: str, base_currency: str) -> Credit | None:
+    record_id = str(_required(prepayment.prepayment_id, "PrepaymentID", "prepayment"))
+    number = prepayment.invoice_number or prepayment.reference or ""
+    return credit_from_xero(
+        prepayment, record_id=record_id, number=number, org_id=org_id, base_currency=base_currency
+    )

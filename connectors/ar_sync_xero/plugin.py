@@ -1,0 +1,135 @@
+"""The Xero plugin registered under the ``ar_sync.connectors`` entry-point group."""
+
+from __future__ import annotations
+
+import uuid
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ar_sync.connector import ConnectOptions, CredentialVault, GenerateSpec
+from ar_sync.domain import Org, make_org_id
+from ar_sync.errors import ConfigError
+from ar_sync.oauth import LoopbackListener, Pkce, follow_authorization, new_state
+from ar_sync_xero import auth
+from ar_sync_xero.client import XeroClient, XeroEndpoints
+from ar_sync_xero.connector import XeroConnector
+from ar_sync_xero.mapping import PLATFORM
+
+DEFAULT_REDIRECT_PORT = 8765  # Xero needs the exact redirect URI registered, port included
+USER_TIMEOUT = 300.0  # seconds a person gets to approve in the browser
+SANDBOX_TIMEOUT = 30.0
+
+
+class XeroPlugin:
+    platform = PLATFORM
+    display_name = "Xero"
+
+    def connect(
+        self,
+        options: ConnectOptions,
+        vault: CredentialVault,
+        *,
+        echo: Callable[[str], Any] = print,
+    ) -> list[Org]:
+        """Authorize, keep the tokens in ``vault`` and return every organisation granted."""
+        sandbox = options.sandbox_url is not None
+        endpoints = XeroEndpoints.for_api_url(options.sandbox_url)
+        client_id, client_secret = auth.client_credentials(
+            options.client_id, options.client_secret, sandbox=sandbox
+        )
+        pkce, state = Pkce.new(), new_state()
+        port = options.redirect_port if options.redirect_port is not None else (
+            0 if sandbox else DEFAULT_REDIRECT_PORT
+        )
+        with LoopbackListener(port) as listener:
+            url = auth.authorization_url(
+                endpoints,
+                client_id=client_id,
+                redirect_uri=listener.redirect_uri,
+                state=state,
+                pkce=pkce,
+            )
+            if sandbox:
+                follow_authorization(url)
+            else:
+                echo(f"Open this address to let ar-sync read your Xero books:\n{url}")
+                if options.open_browser:
+                    webbrowser.open(url)
+            code = listener.wait(
+                SANDBOX_TIMEOUT if sandbox else USER_TIMEOUT, expected_state=state
+            )
+            token = auth.exchange_code(
+                endpoints,
+                client_id=client_id,
+                client_secret=client_secret,
+                code=code,
+                redirect_uri=listener.redirect_uri,
+                pkce=pkce,
+            )
+        connection_id = f"{PLATFORM}:{uuid.uuid4()}"
+        vault.save(
+            connection_id,
+            {"client_id": client_id, "client_secret": client_secret, "token": token},
+        )
+        client = XeroClient(endpoints=endpoints, vault=vault, connection_id=connection_id)
+        connections = client.call("GET connections", client.identity.get_connections)
+        orgs = []
+        for connection in connections or ():
+            if str(getattr(connection.tenant_type, "value", connection.tenant_type)) != (
+                "ORGANISATION"
+            ):
+                continue
+            tenant_id = str(connection.tenant_id)
+            placeholder = Org(
+                org_id=make_org_id(PLATFORM, tenant_id),
+                platform=PLATFORM,
+                tenant_id=tenant_id,
+                name=connection.tenant_name or tenant_id,
+                base_currency="USD",
+                timezone="UTC",
+                connection_id=connection_id,
+                api_url=options.sandbox_url,
+            )
+            orgs.append(XeroConnector(placeholder, client).fetch_org())
+        if not orgs:
+            raise ConfigError("the Xero grant covers no organisation; nothing to connect")
+        return orgs
+
+    def open(self, org: Org, vault: CredentialVault) -> XeroConnector:
+        client = XeroClient(
+            endpoints=XeroEndpoints.for_api_url(org.api_url),
+            vault=vault,
+            connection_id=org.connection_id,
+        )
+        return XeroConnector(org, client)
+
+    def start_sandbox(
+        self,
+        *,
+        company_files: list[Path] | None = None,
+        generate: GenerateSpec | None = None,
+        port: int = 0,
+    ) -> Any:
+        from ar_sync_xero.sandbox import XeroSandbox, generate_company, load_company
+
+        companies = [load_company(path) for path in company_files or ()]
+        if generate is not None:
+            companies.append(
+                generate_company(
+                    customers=generate.customers,
+                    invoices=generate.invoices,
+                    paid=generate.invoices // 2,
+                    seed=generate.seed,
+                    today=generate.today,
+                )
+            )
+        if not companies:
+            raise ConfigError("give the sandbox a company: --company FILE or --generate ...")
+        sandbox = XeroSandbox(companies, port=port)
+        sandbox.start()
+        return sandbox
+
+
+plugin = XeroPlugin()

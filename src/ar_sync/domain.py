@@ -1,0 +1,156 @@
+"""The accounting domain as immutable records.
+
+Every ledger is translated into these types at the connector's edge; nothing below a connector
+knows an SDK. Conventions:
+
+- Money is ``Decimal`` in the document's own currency unless a field says ``base``.
+- Dates are ``datetime.date`` (calendar days in the org's books); instants are timezone-aware
+  ``datetime`` in UTC (``updated_at``).
+- ``org_id`` is ``"{platform}:{tenant_id}"`` so two ledgers can never collide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+frozen = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+def make_org_id(platform: str, tenant_id: str) -> str:
+    """The store's key for an org: the platform name and the ledger's own tenant/realm id."""
+    return f"{platform}:{tenant_id}"
+
+
+@frozen
+class Org:
+    """One set of books: a Xero organisation or a QuickBooks company (realm)."""
+
+    org_id: str
+    platform: str
+    tenant_id: str
+    name: str
+    base_currency: str
+    timezone: str  # IANA name, e.g. "Pacific/Auckland"; "today" for this org is taken here
+    connection_id: str  # the keyring entry holding this org's OAuth tokens
+    api_url: str | None = None  # a sandbox's base URL; None for the real service
+
+
+class DocumentStatus(StrEnum):
+    """A document's life cycle, common to all ledgers.
+
+    Only ``OPEN`` documents can be receivables (Xero ``AUTHORISED``; a QuickBooks invoice with a
+    balance).
+    """
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    OPEN = "open"
+    PAID = "paid"
+    VOIDED = "voided"
+    DELETED = "deleted"
+
+
+class RateQuote(StrEnum):
+    """Which way round an exchange rate is quoted.
+
+    ``DOCUMENT_PER_BASE``: units of the document currency per one unit of base currency (Xero's
+    ``CurrencyRate``), so ``base = amount / rate``. ``BASE_PER_DOCUMENT``: base units per one unit
+    of the document currency (QuickBooks' ``ExchangeRate``), so ``base = amount * rate``.
+    """
+
+    DOCUMENT_PER_BASE = "document_per_base"
+    BASE_PER_DOCUMENT = "base_per_document"
+
+
+class AllocationSource(StrEnum):
+    """What paid down an invoice."""
+
+    PAYMENT = "payment"
+    CREDIT_NOTE = "credit_note"
+    OVERPAYMENT = "overpayment"
+    PREPAYMENT = "prepayment"
+
+
+class CreditKind(StrEnum):
+    """Kinds of customer credit that, while unapplied, reduce what a customer owes."""
+
+    CREDIT_NOTE = "credit_note"
+    OVERPAYMENT = "overpayment"
+    PREPAYMENT = "prepayment"
+
+
+@frozen
+class Customer:
+    org_id: str
+    customer_id: str
+    name: str
+    email: str | None = None
+    is_active: bool = True
+    updated_at: datetime | None = None
+
+
+@frozen
+class Allocation:
+    """Money moved onto an invoice on a date, in the invoice's currency.
+
+    ``source`` says what it came from (a payment, or the application of a credit); ``source_id``
+    is that document's id in the ledger.
+    """
+
+    org_id: str
+    allocation_id: str
+    invoice_id: str
+    source: AllocationSource
+    source_id: str
+    amount: Decimal
+    date: date
+
+
+@frozen
+class Invoice:
+    """A sales invoice. Only ``status == OPEN`` with ``amount_due > 0`` is a receivable."""
+
+    org_id: str
+    invoice_id: str
+    customer_id: str
+    number: str
+    status: DocumentStatus
+    issue_date: date
+    due_date: date
+    currency: str
+    fx_rate: Decimal = Decimal(1)
+    fx_quote: RateQuote = RateQuote.DOCUMENT_PER_BASE
+    total: Decimal
+    amount_due: Decimal
+    updated_at: datetime
+    payments: tuple[Allocation, ...] = ()
+
+
+@frozen
+class Credit:
+    """A customer credit: a credit note, overpayment or prepayment.
+
+    ``remaining`` is the part not yet applied to an invoice or refunded; while it is above zero
+    and the credit is ``OPEN`` it ages as a negative item dated ``date``.
+    """
+
+    org_id: str
+    credit_id: str
+    kind: CreditKind
+    customer_id: str
+    number: str
+    status: DocumentStatus
+    date: date
+    currency: str
+    fx_rate: Decimal = Decimal(1)
+    fx_quote: RateQuote = RateQuote.DOCUMENT_PER_BASE
+    total: Decimal
+    remaining: Decimal
+    updated_at: datetime
+    allocations: tuple[Allocation, ...] = ()
+
+
+Record = Customer | Invoice | Credit

@@ -1,0 +1,85 @@
+"""What a user sees while syncing: a rich progress line per org, then a summary."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from ar_sync.connector import Page
+from ar_sync.domain import Org
+from ar_sync.sync import SyncResult
+
+
+class SyncProgressDisplay:
+    """A ``SyncProgress`` drawing one live line per org on ``console`` (stderr)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.results: list[SyncResult] = []
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("[cyan]{task.fields[records]}[/] records, {task.fields[pages]} pages"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> SyncProgressDisplay:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def _task(self, org: Org) -> TaskID:
+        if org.org_id not in self._tasks:
+            self._tasks[org.org_id] = self._progress.add_task(
+                escape(org.name), total=None, records=0, pages=0
+            )
+        return self._tasks[org.org_id]
+
+    def stream_started(self, org: Org, stream: str) -> None:
+        self._progress.update(self._task(org), description=f"{escape(org.name)}: {stream}")
+
+    def page_committed(self, org: Org, stream: str, page: Page, totals: dict[str, int]) -> None:
+        records = sum(totals.get(kind, 0) for kind in ("customers", "invoices", "credits"))
+        self._progress.update(self._task(org), records=records, pages=totals.get("pages", 0))
+
+    def done(self, result: SyncResult) -> None:
+        self.results.append(result)
+        task = self._task(result.org)
+        self._progress.update(task, description=f"{escape(result.org.name)}: done", total=1,
+                              completed=1)
+
+    def failed(self, org: Org, message: str) -> None:
+        self._progress.update(self._task(org), description=f"{escape(org.name)}: [red]failed[/]")
+        self.console.print(f"[red]{escape(org.name)}:[/] {escape(message)}")
+
+
+def sync_summary(results: list[SyncResult]) -> list[str]:
+    """One plain line per synced org, e.g. ``Acme: 120 invoices, 3 credits, 14 customers ...``."""
+    lines = []
+    for result in results:
+        counts = result.counts
+        seconds = (
+            (result.finished_at - result.started_at).total_seconds() if result.finished_at else 0.0
+        )
+        line = (
+            f"{result.org.name}: {counts.get('invoices', 0)} invoices, "
+            f"{counts.get('credits', 0)} credits, {counts.get('customers', 0)} customers "
+            f"written in {counts.get('pages', 0)} pages, {result.calls} API calls, {seconds:.1f}s"
+        )
+        if result.skipped:
+            line += f"; {len(result.skipped)} records skipped (see the log)"
+        lines.append(line)
+    return lines

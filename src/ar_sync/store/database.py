@@ -1,0 +1,430 @@
+"""``Store``: the database behind ar-sync, on SQLite (the default) or PostgreSQL.
+
+Opening a store creates the engine, checks the database can be reached and applies every
+pending Alembic migration (so a fresh file or an empty PostgreSQL database is ready to use, and
+reopening is a no-op). Whatever goes wrong while opening -- a malformed URL, a driver that is
+not installed, a server that does not answer, a file that is not a database -- is raised as a
+one-line ``ConfigError`` naming the URL with its password masked.
+
+Transactions: ``Store.transaction()`` yields a ``Connection``; everything done through it
+commits together when the block ends and rolls back if it raises. Methods that write as part of
+a larger unit (``upsert_records``, ``delete_records``, ``set_stream_state``, ``save_snapshot``)
+take that connection as their first argument (``save_snapshot`` also accepts None). Every other
+method runs in a transaction of its own, or in the caller's when given ``tx=``.
+
+SQLite specifics: every connection gets ``PRAGMA foreign_keys=ON`` (cascades),
+``journal_mode=WAL`` (readers never block the writer) and ``busy_timeout=5000``. The ``sqlite3``
+driver's legacy transaction handling (no BEGIN before SELECT or DDL) is switched off and BEGIN
+is emitted by us, so that migrations are transactional and reads are repeatable; write
+transactions start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of
+failing with a deadlock when both try to upgrade a read lock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from alembic import command
+from alembic.config import Config
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, StatementError
+from sqlalchemy.pool import StaticPool
+
+from ar_sync.aging import AgingReport, Basis, Scheme
+from ar_sync.domain import Credit, Customer, Invoice, Org, Record
+from ar_sync.errors import ConfigError
+from ar_sync.store import repository as repo
+from ar_sync.store.repository import RunStatus, SnapshotSummary, SyncRun
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_WRITE = "ar_sync_write"  # execution option: this transaction will write
+_PG_MIGRATION_LOCK = 0x61725F73796E63  # "ar_sync": serialises concurrent first opens
+_SUPPORTED = ("sqlite", "postgresql")
+
+
+def default_db_url(home: Path) -> str:
+    """The SQLite store inside ar-sync's data directory ``home``."""
+    return f"sqlite:///{home / 'ar-sync.sqlite'}"
+
+
+def _mask(url: str) -> str:
+    """``url`` with any password replaced by ``***``, even if it does not parse."""
+    return re.sub(r"(://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url)
+
+
+def normalize_url(url: str) -> URL:
+    """Parse a database URL; ``postgres://`` and ``postgresql://`` use psycopg 3.
+
+    ``ConfigError`` for a malformed URL or a backend other than SQLite and PostgreSQL.
+    """
+    text = url.strip()
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text[len("postgres://") :]
+    try:
+        parsed = make_url(text)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"not a database URL: {_mask(url)!r}") from None
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in _SUPPORTED:
+        raise ConfigError(
+            f"unsupported database {parsed.render_as_string(hide_password=True)!r}: "
+            "use sqlite:///PATH or postgresql://USER@HOST/DB"
+        )
+    return parsed
+
+
+def _first_line(exc: BaseException, password: str | None) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    message = lines[0] if lines else type(orig).__name__
+    if password:
+        message = message.replace(password, "***")
+    return message
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """An open ar-sync database. Use as a context manager or call ``close()``."""
+
+    def __init__(self, url: str) -> None:
+        self._url = normalize_url(url)
+        self.display_url = self._url.render_as_string(hide_password=True)
+        self._engine = self._create_engine()
+        try:
+            self._migrate()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    # --- opening ---------------------------------------------------------------------------
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._url.get_backend_name()
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for tests and diagnostics; prefer the methods)."""
+        return self._engine
+
+    def _fail(self, what: str, exc: BaseException) -> ConfigError:
+        reason = _first_line(exc, self._url.password if self._url.password else None)
+        return ConfigError(f"{what} {self.display_url}: {reason}")
+
+    def _create_engine(self) -> Engine:
+        url = self._url
+        kwargs: dict[str, Any] = {}
+        if self.dialect == "sqlite":
+            database = url.database or ""
+            if database in ("", ":memory:") or url.query.get("mode") == "memory":
+                kwargs["poolclass"] = StaticPool  # one shared connection, else each is empty
+            elif not url.query.get("uri"):
+                path = Path(database).expanduser()
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise ConfigError(
+                        f"cannot create the directory for {self.display_url}: {exc.strerror or exc}"
+                    ) from None
+                url = url.set(database=str(path))
+            # The pool hands a connection to one thread at a time (scheduler jobs, CLI).
+            kwargs["connect_args"] = {"check_same_thread": False}
+        else:
+            kwargs["connect_args"] = {"connect_timeout": 10}
+        try:
+            engine = create_engine(url, **kwargs)
+        except NoSuchModuleError:
+            raise ConfigError(f"unsupported database driver in {self.display_url}") from None
+        except ImportError as exc:
+            hint = " (pip install 'ar-sync[postgres]')" if self.dialect == "postgresql" else ""
+            raise ConfigError(
+                f"the driver for {self.display_url} is not installed: {exc.name or exc}{hint}"
+            ) from None
+        except ArgumentError as exc:
+            raise ConfigError(f"bad database URL {self.display_url}: {exc}") from None
+        if self.dialect == "sqlite":
+            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+
+    def _migrate(self) -> None:
+        """Bring the schema to the newest revision, in one transaction."""
+        try:
+            with self._engine.connect() as conn:
+                conn.execution_options(**{_WRITE: True})
+                with conn.begin():
+                    if self.dialect == "postgresql":
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
+                    config = Config()
+                    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+                    config.set_main_option("path_separator", "os")
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, "head")
+        except DBAPIError as exc:
+            raise self._fail("cannot open database", exc) from None
+        except CommandError as exc:
+            raise ConfigError(
+                f"cannot migrate database {self.display_url} (was it written by a newer "
+                f"ar-sync?): {_first_line(exc, None)}"
+            ) from None
+
+    def close(self) -> None:
+        """Close every pooled connection. The store cannot be used afterwards."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.display_url!r})"
+
+    # --- transactions ----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection in a write transaction: commits when the block ends, rolls back (and
+        re-raises) if it raises."""
+        try:
+            with self._engine.connect() as conn:
+                conn.execution_options(**{_WRITE: True})
+                with conn.begin():
+                    yield conn
+        except StatementError as exc:
+            # A value our column types refused (a naive datetime, a float amount, too many
+            # decimal places): raise that ValueError/TypeError itself, not SQLAlchemy's wrapper.
+            if not isinstance(exc, DBAPIError) and isinstance(exc.orig, ValueError | TypeError):
+                raise exc.orig from exc
+            raise
+
+    @contextmanager
+    def _writing(self, tx: Connection | None) -> Iterator[Connection]:
+        if tx is not None:
+            yield tx
+        else:
+            with self.transaction() as conn:
+                yield conn
+
+    @contextmanager
+    def _reading(self, tx: Connection | None) -> Iterator[Connection]:
+        if tx is not None:
+            yield tx
+        else:
+            with self._engine.connect() as conn:  # rolled back (nothing to undo) on close
+                yield conn
+
+    # --- orgs ------------------------------------------------------------------------------
+
+    def save_org(
+        self, org: Org, *, now: datetime | None = None, tx: Connection | None = None
+    ) -> None:
+        """Insert or update ``org`` (``now``, default the current UTC time, stamps it)."""
+        with self._writing(tx) as conn:
+            repo.save_org(conn, org, now=now or _now())
+
+    def list_orgs(self, *, tx: Connection | None = None) -> list[Org]:
+        """Every org, sorted by name (case-insensitively), then org_id."""
+        with self._reading(tx) as conn:
+            return repo.list_orgs(conn)
+
+    def get_org(self, org_id: str, *, tx: Connection | None = None) -> Org | None:
+        """The org stored under ``org_id``, or None."""
+        with self._reading(tx) as conn:
+            return repo.get_org(conn, org_id)
+
+    def delete_org(self, org_id: str, *, tx: Connection | None = None) -> bool:
+        """Remove an org and everything stored for it; False if there was no such org."""
+        with self._writing(tx) as conn:
+            return repo.delete_org(conn, org_id)
+
+    # --- records (in the caller's transaction) ---------------------------------------------
+
+    def upsert_records(self, tx: Connection, records: Iterable[Record]) -> dict[str, int]:
+        """Insert or update records in ``tx``; counts of customers, invoices, credits and
+        allocations written. An invoice replaces its payments, a credit its allocations (see
+        ``repository.upsert_records``)."""
+        return repo.upsert_records(tx, records)
+
+    def delete_records(
+        self, tx: Connection, org_id: str, deleted: Iterable[tuple[str, str]]
+    ) -> dict[str, int]:
+        """Remove ``(kind, id)`` records (kind ``customer|invoice|credit``) and their
+        allocations in ``tx``; counts of ids given per kind."""
+        return repo.delete_records(tx, org_id, deleted)
+
+    def set_stream_state(
+        self,
+        tx: Connection,
+        org_id: str,
+        stream: str,
+        state: Mapping[str, Any],
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """Replace a stream's JSON-able state in ``tx`` (commit it with the page's records)."""
+        repo.set_stream_state(tx, org_id, stream, state, now=now or _now())
+
+    # --- stream state ----------------------------------------------------------------------
+
+    def get_stream_state(
+        self, org_id: str, stream: str, *, tx: Connection | None = None
+    ) -> dict[str, Any] | None:
+        """A stream's stored state; None if never synced."""
+        with self._reading(tx) as conn:
+            return repo.get_stream_state(conn, org_id, stream)
+
+    def get_stream_states(
+        self, org_id: str, *, tx: Connection | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Every stream's stored state for an org, by stream name."""
+        with self._reading(tx) as conn:
+            return repo.get_stream_states(conn, org_id)
+
+    def clear_stream_states(self, org_id: str, *, tx: Connection | None = None) -> int:
+        """Forget an org's stream states (the next sync is a full one); returns how many."""
+        with self._writing(tx) as conn:
+            return repo.clear_stream_states(conn, org_id)
+
+    # --- sync runs -------------------------------------------------------------------------
+
+    def start_sync_run(
+        self, org_id: str, started_at: datetime, *, tx: Connection | None = None
+    ) -> int:
+        """Record a ``running`` sync of ``org_id``; returns the run id."""
+        with self._writing(tx) as conn:
+            return repo.start_sync_run(conn, org_id, started_at)
+
+    def finish_sync_run(
+        self,
+        run_id: int,
+        *,
+        finished_at: datetime,
+        status: RunStatus | str,
+        counts: Mapping[str, int],
+        error: str | None,
+        tx: Connection | None = None,
+    ) -> None:
+        """Close a run: ``status`` ok/failed/interrupted, what it did, the error's one line."""
+        with self._writing(tx) as conn:
+            repo.finish_sync_run(
+                conn, run_id, finished_at=finished_at, status=status, counts=counts, error=error
+            )
+
+    def last_sync_run(
+        self,
+        org_id: str,
+        status: RunStatus | str | None = RunStatus.OK,
+        *,
+        tx: Connection | None = None,
+    ) -> SyncRun | None:
+        """The latest run of ``org_id`` with ``status`` (any status if None)."""
+        with self._reading(tx) as conn:
+            return repo.last_sync_run(conn, org_id, status)
+
+    def mark_running_runs_interrupted(
+        self,
+        org_id: str,
+        *,
+        finished_at: datetime | None = None,
+        tx: Connection | None = None,
+    ) -> int:
+        """Mark runs left ``running`` (their process died) as ``interrupted``; how many."""
+        with self._writing(tx) as conn:
+            return repo.mark_running_runs_interrupted(conn, org_id, finished_at=finished_at)
+
+    # --- reading for aging -----------------------------------------------------------------
+
+    def load_customers(self, org_id: str, *, tx: Connection | None = None) -> list[Customer]:
+        """Every customer of an org, sorted by customer_id."""
+        with self._reading(tx) as conn:
+            return repo.load_customers(conn, org_id)
+
+    def load_receivables(
+        self, org_id: str, *, tx: Connection | None = None
+    ) -> tuple[list[Invoice], list[Credit]]:
+        """Open invoices with amount_due > 0 and open credits with remaining > 0, by id."""
+        with self._reading(tx) as conn:
+            return repo.load_receivables(conn, org_id)
+
+    def load_invoices(
+        self, org_id: str, *, with_allocations: bool = False, tx: Connection | None = None
+    ) -> list[Invoice]:
+        """Every invoice of an org by invoice_id; ``with_allocations`` fills ``payments``."""
+        with self._reading(tx) as conn:
+            return repo.load_invoices(conn, org_id, with_allocations=with_allocations)
+
+    def load_credits(
+        self, org_id: str, *, with_allocations: bool = False, tx: Connection | None = None
+    ) -> list[Credit]:
+        """Every credit of an org by credit_id; ``with_allocations`` fills ``allocations``."""
+        with self._reading(tx) as conn:
+            return repo.load_credits(conn, org_id, with_allocations=with_allocations)
+
+    def count_rows(self, org_id: str, *, tx: Connection | None = None) -> dict[str, int]:
+        """Rows stored for an org: customers, invoices, credits, allocations."""
+        with self._reading(tx) as conn:
+            return repo.count_rows(conn, org_id)
+
+    # --- aging snapshots -------------------------------------------------------------------
+
+    def save_snapshot(
+        self,
+        tx: Connection | None,
+        org_id: str,
+        report: AgingReport,
+        *,
+        created_at: datetime,
+    ) -> int:
+        """Store ``report`` in ``tx`` (None: a transaction of its own), replacing the org's
+        snapshot with the same as_of/basis/scheme; returns the snapshot id."""
+        with self._writing(tx) as conn:
+            return repo.save_snapshot(conn, org_id, report, created_at=created_at)
+
+    def load_snapshot(
+        self,
+        org_id: str,
+        as_of: date,
+        basis: Basis | str,
+        scheme: Scheme | str,
+        *,
+        tx: Connection | None = None,
+    ) -> AgingReport | None:
+        """The stored report (equal to the one saved), or None."""
+        with self._reading(tx) as conn:
+            return repo.load_snapshot(conn, org_id, as_of, basis, scheme)
+
+    def list_snapshots(self, org_id: str, *, tx: Connection | None = None) -> list[SnapshotSummary]:
+        """``(as_of, basis, scheme, total)`` of every stored snapshot, oldest first."""
+        with self._reading(tx) as conn:
+            return repo.list_snapshots(conn, org_id)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # Take transaction control away from the sqlite3 module (see the module docstring).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get(_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,192 @@
+"""Stream state, transactions (what makes a killed sync lose nothing) and sync runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from ar_sync.store import RunStatus, Store, SyncRun
+from tests.store.records import ORG, T0, customer, invoice
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_stream_state_round_trip(org_store: Store) -> None:
+    assert org_store.get_stream_state(ORG, "invoices") is None
+    state = {
+        "modified_since": "2025-03-01T09:30:00+00:00",
+        "page": 3,
+        "done": False,
+        "ids": ["a", "b"],
+        "nested": {"x": None, "ratio": 0.5, "name": "Māori Ltd"},
+    }
+    with org_store.transaction() as tx:
+        org_store.set_stream_state(tx, ORG, "invoices", state)
+        org_store.set_stream_state(tx, ORG, "contacts", {"page": 1})
+    assert org_store.get_stream_state(ORG, "invoices") == state
+    with org_store.transaction() as tx:
+        org_store.set_stream_state(tx, ORG, "invoices", {"page": 4})
+    assert org_store.get_stream_states(ORG) == {"invoices": {"page": 4}, "contacts": {"page": 1}}
+    assert org_store.clear_stream_states(ORG) == 2
+    assert org_store.get_stream_states(ORG) == {}
+    assert org_store.get_stream_state(ORG, "invoices") is None
+
+
+def test_state_that_is_not_json_is_refused(org_store: Store) -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"), org_store.transaction() as tx:
+        org_store.set_stream_state(tx, ORG, "invoices", {"at": T0})
+
+
+def test_a_failed_transaction_leaves_nothing_behind(org_store: Store) -> None:
+    with org_store.transaction() as tx:
+        org_store.upsert_records(tx, [customer("C1")])
+        org_store.set_stream_state(tx, ORG, "contacts", {"page": 1})
+
+    with pytest.raises(RuntimeError, match="connector died"), org_store.transaction() as tx:
+        org_store.upsert_records(tx, [customer("C1", name="Changed"), invoice("I1")])
+        org_store.set_stream_state(tx, ORG, "contacts", {"page": 2})
+        org_store.set_stream_state(tx, ORG, "invoices", {"page": 1})
+        raise RuntimeError("connector died")
+
+    assert org_store.load_customers(ORG) == [customer("C1")]
+    assert org_store.count_rows(ORG)["invoices"] == 0
+    assert org_store.get_stream_states(ORG) == {"contacts": {"page": 1}}
+
+
+KILLED_WRITER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from ar_sync.store import Store
+    from tests.store.records import ORG, customer, invoice
+
+    store = Store(sys.argv[1])
+    with store.transaction() as tx:
+        store.upsert_records(tx, [customer("C9"), invoice("I9")])
+        store.set_stream_state(tx, ORG, "invoices", {"page": 99})
+        print("written", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+def test_a_killed_process_commits_nothing(org_store: Store, store_url: str) -> None:
+    with org_store.transaction() as tx:
+        org_store.set_stream_state(tx, ORG, "invoices", {"page": 1})
+    result = subprocess.run(
+        [sys.executable, "-c", KILLED_WRITER, store_url],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert result.stdout == "written\n"
+    assert org_store.count_rows(ORG)["customers"] == 0
+    assert org_store.count_rows(ORG)["invoices"] == 0
+    assert org_store.get_stream_states(ORG) == {"invoices": {"page": 1}}
+    with org_store.transaction() as tx:  # and the database is writable again
+        org_store.upsert_records(tx, [customer("C9")])
+    assert org_store.count_rows(ORG)["customers"] == 1
+
+
+def test_concurrent_writers_queue_instead_of_failing(org_store: Store, store_url: str) -> None:
+    """A scheduler job and a CLI command may write at once: the second waits for the first."""
+    entered, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold_a_write_transaction() -> None:
+        try:
+            with Store(store_url) as other, other.transaction() as tx:
+                other.upsert_records(tx, [customer("C1")])
+                other.set_stream_state(tx, ORG, "contacts", {"page": 1})
+                entered.set()
+                release.wait(10)
+        except Exception as exc:  # reported below; a thread cannot fail the test itself
+            errors.append(exc)
+            entered.set()
+
+    holder = threading.Thread(target=hold_a_write_transaction)
+    holder.start()
+    assert entered.wait(10)
+    # Readers are not blocked, and see only what is committed.
+    assert org_store.load_customers(ORG) == []
+    assert org_store.get_stream_states(ORG) == {}
+    timer = threading.Timer(0.3, release.set)
+    timer.start()
+    with org_store.transaction() as tx:
+        assert org_store.get_stream_state(ORG, "invoices", tx=tx) is None
+        org_store.upsert_records(tx, [customer("C2")])
+        org_store.set_stream_state(tx, ORG, "invoices", {"page": 1})
+    holder.join(10)
+    timer.join()
+    assert errors == []
+    assert [c.customer_id for c in org_store.load_customers(ORG)] == ["C1", "C2"]
+    assert org_store.get_stream_states(ORG) == {"contacts": {"page": 1}, "invoices": {"page": 1}}
+
+
+def test_sync_runs(org_store: Store) -> None:
+    assert org_store.last_sync_run(ORG) is None
+    first = org_store.start_sync_run(ORG, T0)
+    org_store.finish_sync_run(
+        first,
+        finished_at=T0 + timedelta(seconds=42),
+        status=RunStatus.OK,
+        counts={"invoices": 1000, "customers": 37},
+        error=None,
+    )
+    second = org_store.start_sync_run(ORG, T0 + timedelta(hours=1))
+    org_store.finish_sync_run(
+        second,
+        finished_at=T0 + timedelta(hours=1, seconds=3),
+        status="failed",
+        counts={"invoices": 100},
+        error="Xero refused the token: reconnect the org",
+    )
+    third = org_store.start_sync_run(ORG, T0 + timedelta(hours=2))
+    assert first < second < third
+
+    assert org_store.last_sync_run(ORG) == SyncRun(
+        id=first,
+        org_id=ORG,
+        started_at=T0,
+        finished_at=T0 + timedelta(seconds=42),
+        status=RunStatus.OK,
+        counts={"invoices": 1000, "customers": 37},
+        error=None,
+    )
+    failed = org_store.last_sync_run(ORG, status="failed")
+    assert failed is not None
+    assert (failed.id, failed.error) == (second, "Xero refused the token: reconnect the org")
+    latest = org_store.last_sync_run(ORG, status=None)
+    assert latest is not None
+    assert (latest.id, latest.status, latest.finished_at, latest.counts) == (
+        third,
+        RunStatus.RUNNING,
+        None,
+        {},
+    )
+
+    assert org_store.mark_running_runs_interrupted(ORG) == 1
+    assert org_store.mark_running_runs_interrupted(ORG) == 0
+    interrupted = org_store.last_sync_run(ORG, status="interrupted")
+    assert interrupted is not None
+    assert (interrupted.id, interrupted.finished_at) == (third, None)
+    assert org_store.last_sync_run(ORG, status="running") is None
+
+
+def test_finishing_an_unknown_run_or_with_a_bad_status_fails(org_store: Store) -> None:
+    with pytest.raises(KeyError, match="no sync run 12345"):
+        org_store.finish_sync_run(12345, finished_at=T0, status="ok", counts={}, error=None)
+    run = org_store.start_sync_run(ORG, T0)
+    with pytest.raises(ValueError, match="'done' is not a valid RunStatus"):
+        org_store.finish_sync_run(run, finished_at=T0, status="done", counts={}, error=None)

@@ -1,0 +1,178 @@
+"""Xero wire JSON -> SDK model (the SDK's own deserialiser) -> ar-sync domain records."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from xero_python.accounting import AccountingApi
+from xero_python.api_client.deserializer import deserialize
+
+from ar_sync.domain import (
+    Allocation,
+    AllocationSource,
+    CreditKind,
+    DocumentStatus,
+    RateQuote,
+)
+from ar_sync.errors import DataError
+from ar_sync_xero import mapping
+from ar_sync_xero.connector import parse_xero_instant
+from ar_sync_xero.timezones import iana_timezone
+
+FINDER = AccountingApi().get_model_finder()
+ORG = "xero:t1"
+
+
+def model(name: str, text: str):
+    return deserialize(name, json.loads(text, parse_float=Decimal), FINDER)
+
+
+INVOICE = """{
+  "InvoiceID": "243216c5-369e-4056-ac67-05388f86dc81", "Type": "ACCREC", "Status": "AUTHORISED",
+  "InvoiceNumber": "INV-0010", "Contact": {"ContactID": "c1", "Name": "City Agency"},
+  "Date": "/Date(1518652800000+0000)/", "DueDate": "/Date(1521072000000+0000)/",
+  "CurrencyCode": "AUD", "CurrencyRate": 0.9150, "Total": 115.00, "AmountDue": 69.00,
+  "AmountPaid": 46.00, "UpdatedDateUTC": "/Date(1518685950940+0000)/",
+  "Payments": [{"PaymentID": "p1", "Date": "/Date(1518739200000+0000)/", "Amount": 46.00}]
+}"""
+
+
+def test_an_authorised_invoice_with_a_payment():
+    invoice = mapping.invoice_from_xero(model("Invoice", INVOICE), org_id=ORG,
+                                        base_currency="NZD")
+    assert invoice is not None
+    assert (invoice.invoice_id, invoice.customer_id, invoice.number) == (
+        "243216c5-369e-4056-ac67-05388f86dc81", "c1", "INV-0010"
+    )
+    assert invoice.status is DocumentStatus.OPEN
+    assert (invoice.issue_date, invoice.due_date) == (date(2018, 2, 15), date(2018, 3, 15))
+    assert (invoice.currency, invoice.fx_rate, invoice.fx_quote) == (
+        "AUD", Decimal("0.9150"), RateQuote.DOCUMENT_PER_BASE
+    )
+    assert (invoice.total, invoice.amount_due) == (Decimal("115.00"), Decimal("69.00"))
+    assert invoice.updated_at == datetime(2018, 2, 15, 9, 12, 30, 940000, tzinfo=UTC)
+    assert invoice.payments == (
+        Allocation(org_id=ORG, allocation_id="p1", invoice_id=invoice.invoice_id,
+                   source=AllocationSource.PAYMENT, source_id="p1", amount=Decimal("46.00"),
+                   date=date(2018, 2, 16)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [("DRAFT", DocumentStatus.DRAFT), ("SUBMITTED", DocumentStatus.SUBMITTED),
+     ("PAID", DocumentStatus.PAID), ("VOIDED", DocumentStatus.VOIDED),
+     ("DELETED", DocumentStatus.DELETED)],
+)
+def test_statuses(status, expected):
+    text = INVOICE.replace('"AUTHORISED"', f'"{status}"')
+    invoice = mapping.invoice_from_xero(model("Invoice", text), org_id=ORG, base_currency="NZD")
+    assert invoice is not None and invoice.status is expected
+
+
+def test_bills_are_not_receivables_and_base_currency_defaults():
+    bill = INVOICE.replace('"ACCREC"', '"ACCPAY"')
+    assert mapping.invoice_from_xero(model("Invoice", bill), org_id=ORG,
+                                     base_currency="NZD") is None
+    local = INVOICE.replace('"CurrencyCode": "AUD", "CurrencyRate": 0.9150,', "")
+    invoice = mapping.invoice_from_xero(model("Invoice", local), org_id=ORG, base_currency="NZD")
+    assert (invoice.currency, invoice.fx_rate) == ("NZD", Decimal(1))
+
+
+def test_a_record_without_a_contact_is_a_data_error():
+    text = INVOICE.replace('"Contact": {"ContactID": "c1", "Name": "City Agency"},', "")
+    with pytest.raises(DataError, match="missing Contact"):
+        mapping.invoice_from_xero(model("Invoice", text), org_id=ORG, base_currency="NZD")
+
+
+CREDIT_NOTE = """{
+      "CreditNoteID": "cn1", "CreditNoteNumber": "CN-1", "Type": "ACCRECCREDIT",
+      "Status": "AUTHORISED", "Contact": {"ContactID": "c1"}, "Date": "/Date(1518652800000+0000)/",
+      "Total": 100.00, "RemainingCredit": 25.00, "UpdatedDateUTC": "/Date(1518685950940+0000)/",
+      "Allocations": [{"AllocationID": "a1", "Amount": 75.00, "Date": "/Date(1518652800000+0000)/",
+                       "Invoice": {"InvoiceID": "i9"}},
+                      {"AllocationID": "a2", "Amount": 5.00, "Date": "/Date(1518652800000+0000)/",
+                       "Invoice": {"InvoiceID": "i8"}, "IsDeleted": true}]}"""
+
+
+def test_credit_note_overpayment_prepayment():
+    note = model("CreditNote", CREDIT_NOTE)
+    credit = mapping.credit_note_from_xero(note, org_id=ORG, base_currency="NZD")
+    assert (credit.kind, credit.number, credit.total, credit.remaining) == (
+        CreditKind.CREDIT_NOTE, "CN-1", Decimal("100.00"), Decimal("25.00")
+    )
+    assert [(a.allocation_id, a.invoice_id, a.source, a.amount) for a in credit.allocations] == [
+        ("a1", "i9", AllocationSource.CREDIT_NOTE, Decimal("75.00"))
+    ]
+    supplier = model("CreditNote", CREDIT_NOTE.replace("ACCRECCREDIT", "ACCPAYCREDIT"))
+    assert mapping.credit_note_from_xero(supplier, org_id=ORG, base_currency="NZD") is None
+
+    over = model("Overpayment", """{"OverpaymentID": "o1", "Type": "RECEIVE-OVERPAYMENT",
+      "Status": "AUTHORISED", "Contact": {"ContactID": "c2"}, "Date": "/Date(1518652800000+0000)/",
+      "Total": 30.00, "RemainingCredit": 30.00, "Reference": "Paid twice",
+      "UpdatedDateUTC": "/Date(1518685950940+0000)/"}""")
+    credit = mapping.overpayment_from_xero(over, org_id=ORG, base_currency="NZD")
+    assert (credit.kind, credit.number, credit.customer_id) == (CreditKind.OVERPAYMENT,
+                                                                "Paid twice", "c2")
+    spend = model("Overpayment", """{"OverpaymentID": "o2", "Type": "SPEND-OVERPAYMENT",
+      "Status": "AUTHORISED", "Contact": {"ContactID": "c2"}, "Date": "/Date(1518652800000+0000)/",
+      "UpdatedDateUTC": "/Date(1518685950940+0000)/"}""")
+    assert mapping.overpayment_from_xero(spend, org_id=ORG, base_currency="NZD") is None
+
+    pre = model("Prepayment", """{"PrepaymentID": "pp1", "Type": "RECEIVE-PREPAYMENT",
+      "Status": "PAID", "Contact": {"ContactID": "c3"}, "Date": "/Date(1518652800000+0000)/",
+      "Total": 20.00, "RemainingCredit": 0.00, "UpdatedDateUTC": "/Date(1518685950940+0000)/"}""")
+    credit = mapping.prepayment_from_xero(pre, org_id=ORG, base_currency="NZD")
+    assert (credit.kind, credit.status, credit.remaining) == (
+        CreditKind.PREPAYMENT, DocumentStatus.PAID, Decimal("0.00")
+    )
+
+
+def test_organisation_and_contact():
+    organisation = model("Organisation", """{"OrganisationID": "t1", "Name": "Kauri Ltd",
+        "BaseCurrency": "NZD", "Timezone": "NEWZEALANDSTANDARDTIME"}""")
+    org = mapping.org_from_xero(organisation, tenant_id="t1", connection_id="xero:k",
+                                api_url=None)
+    assert (org.org_id, org.name, org.base_currency, org.timezone) == (
+        "xero:t1", "Kauri Ltd", "NZD", "Pacific/Auckland"
+    )
+    contact = model("Contact", """{"ContactID": "c1", "Name": "City Agency",
+        "EmailAddress": "a@city.example", "ContactStatus": "ARCHIVED",
+        "UpdatedDateUTC": "/Date(1518685950940+0000)/"}""")
+    customer = mapping.customer_from_xero(contact, org_id=ORG)
+    assert (customer.customer_id, customer.name, customer.email, customer.is_active) == (
+        "c1", "City Agency", "a@city.example", False
+    )
+
+
+@pytest.mark.parametrize(
+    ("xero", "iana"),
+    [("NEWZEALANDSTANDARDTIME", "Pacific/Auckland"), ("AUSEASTERNSTANDARDTIME",
+     "Australia/Sydney"), ("GMTSTANDARDTIME", "Europe/London"), ("UTC", "Etc/UTC"),
+     ("CENTRALSTANDARDTIME(MEXICO)", "America/Mexico_City"), ("UTC02", "Etc/GMT+2"),
+     ("UTC+12", "Etc/GMT-12"), ("NOSUCHTIME", None), (None, None)],
+)
+def test_timezones(xero, iana):
+    assert iana_timezone(xero) == iana
+
+
+def test_every_timezone_the_sdk_knows_maps_to_a_real_zone():
+    from zoneinfo import ZoneInfo
+
+    from xero_python.accounting.models import TimeZone
+
+    for zone in TimeZone:
+        ZoneInfo(iana_timezone(zone.value))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("/Date(1518685950940+0000)/", datetime(2018, 2, 15, 9, 12, 30, 940000, tzinfo=UTC)),
+     ("/Date(1518685950940)/", datetime(2018, 2, 15, 9, 12, 30, 940000, tzinfo=UTC)),
+     ("2018-02-15T09:12:30", datetime(2018, 2, 15, 9, 12, 30, tzinfo=UTC))],
+)
+def test_instants(text, expected):
+    assert parse_xero_instant(text) == expected
