@@ -209,6 +209,9 @@ class XeroClient:
             oauth2_token_getter=self._get_token,
             oauth2_token_saver=self._save_token,
         )
+        # urllib3's default Retry silently sleeps on 429/503 ``Retry-After`` (up to hours) and
+        # retries GET and PUT behind our back; retries, pacing and counting are ours to do.
+        self.api_client.rest_client.pool_manager.connection_pool_kw["retries"] = False
         self.accounting = AccountingApi(self.api_client, base_url=endpoints.accounting_base)
         self.identity = IdentityApi(self.api_client, base_url=endpoints.identity_base)
 

@@ -1,42 +1,47 @@
-"""Xero's ``Organisation.Timezone`` (Windows zone names, upper-cased, spaces dropped) to IANA.
+"""Xero's ``Organisation.Timezone`` values and the IANA zones they stand for.
 
-Xero writes e.g. ``NEWZEALANDSTANDARDTIME`` for Windows' "New Zealand Standard Time". The Unicode
-CLDR mapping from Windows names to IANA zones ships with ``tzlocal``; we normalise both spellings
-the same way and add the few names Xero spells differently from CLDR.
+Xero names time zones after Windows zone ids, upper-cased with spaces, dots and hyphens removed
+(``"New Zealand Standard Time"`` -> ``NEWZEALANDSTANDARDTIME``, ``"UTC-02"`` -> ``UTC02``).
+CLDR's Windows-to-IANA table (shipped with Babel) resolves all but two of them; those two are
+Windows ids CLDR has since dropped. Used by the connector (an org's "today") and the sandbox.
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
+from datetime import date, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
 
-from tzlocal.windows_tz import win_tz
+from babel.core import get_global
+from xero_python.accounting.models.time_zone import TimeZone
 
-# Xero spellings with no CLDR twin after normalisation. Windows' "UTC-02" appears in Xero's enum
-# as "UTC02"; Etc/GMT+2 is UTC-2 (POSIX signs are inverted).
-_XERO_ONLY = {
+_RETIRED_WINDOWS_IDS = {
     "KAMCHATKASTANDARDTIME": "Asia/Kamchatka",
     "MIDATLANTICSTANDARDTIME": "Etc/GMT+2",
-    "UTC02": "Etc/GMT+2",
-    "UTC08": "Etc/GMT+8",
-    "UTC09": "Etc/GMT+9",
-    "UTC11": "Etc/GMT+11",
 }
 
 
-def _normalise(name: str) -> str:
-    return re.sub(r"[^A-Z0-9+-]", "", name.upper())
-
-
-@lru_cache(maxsize=1)
-def _table() -> dict[str, str]:
-    table = {_normalise(windows): iana for windows, iana in win_tz.items()}
-    table.update(_XERO_ONLY)
-    return table
+@cache
+def xero_to_iana() -> dict[str, str]:
+    """Every value of the SDK's ``TimeZone`` enum mapped to an IANA zone name."""
+    by_windows_id = {
+        windows.upper().translate({ord(c): None for c in " .-"}): iana
+        for windows, iana in get_global("windows_zone_mapping").items()
+    }
+    by_windows_id.update(_RETIRED_WINDOWS_IDS)
+    return {zone.value: by_windows_id[zone.value] for zone in TimeZone}
 
 
 def iana_timezone(xero_timezone: str | None) -> str | None:
     """The IANA zone for a Xero timezone value, or None when it is unknown or missing."""
-    if not xero_timezone:
-        return None
-    return _table().get(_normalise(xero_timezone))
+    return xero_to_iana().get(xero_timezone or "")
+
+
+def zone_for(xero_timezone: str) -> ZoneInfo:
+    """The ``ZoneInfo`` of a Xero timezone value; ``KeyError`` if Xero has no such value."""
+    return ZoneInfo(xero_to_iana()[xero_timezone])
+
+
+def today_in(xero_timezone: str, now: datetime) -> date:
+    """The calendar day it is in the organisation's timezone at the instant ``now``."""
+    return now.astimezone(zone_for(xero_timezone)).date()

@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except ArSyncError as exc:
-        log.error("%s", exc)
+        log.info("command failed: %s", exc)  # the log file only; stderr gets the line below
         stderr.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
         return 2
     except Exception:

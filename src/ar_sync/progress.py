@@ -79,6 +79,8 @@ def sync_summary(results: list[SyncResult]) -> list[str]:
             f"{counts.get('credits', 0)} credits, {counts.get('customers', 0)} customers "
             f"written in {counts.get('pages', 0)} pages, {result.calls} API calls, {seconds:.1f}s"
         )
+        if result.retries:
+            line += f"; {result.retries} retries after waiting {result.waited_seconds:.1f}s"
         if result.skipped:
             line += f"; {len(result.skipped)} records skipped (see the log)"
         lines.append(line)

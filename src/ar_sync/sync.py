@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from ar_sync.connector import Connector, Page
+from ar_sync.connector import CallStats, Connector, Page
 from ar_sync.domain import Org
 from ar_sync.errors import ArSyncError, DataError
 from ar_sync.snapshots import save_today_snapshot
@@ -45,6 +45,8 @@ class SyncResult:
     status: str = "running"
     counts: dict[str, int] = field(default_factory=dict)
     calls: int = 0
+    retries: int = 0
+    waited_seconds: float = 0.0  # spent waiting before retries (Retry-After or backoff)
     skipped: list[DataError] = field(default_factory=list)
     error: str | None = None
 
@@ -85,12 +87,12 @@ def sync_org(
                     progress.page_committed(org, stream, page, result.counts)
         save_today_snapshot(store, org, now=now())
     except ArSyncError as exc:
-        _finish(store, result, now(), "failed", error=str(exc), calls=connector.stats.total)
+        _finish(store, result, now(), "failed", error=str(exc), stats=connector.stats)
         raise
     except BaseException:
-        _finish(store, result, now(), "interrupted", error="interrupted", calls=connector.stats.total)
+        _finish(store, result, now(), "interrupted", error="interrupted", stats=connector.stats)
         raise
-    _finish(store, result, now(), "ok", error=None, calls=connector.stats.total)
+    _finish(store, result, now(), "ok", error=None, stats=connector.stats)
     return result
 
 
@@ -108,8 +110,16 @@ def _commit_page(store: Store, org: Org, page: Page, result: SyncResult) -> None
 
 
 def _finish(
-    store: Store, result: SyncResult, at: datetime, status: str, *, error: str | None, calls: int
+    store: Store,
+    result: SyncResult,
+    at: datetime,
+    status: str,
+    *,
+    error: str | None,
+    stats: CallStats,
 ) -> None:
-    result.finished_at, result.status, result.error, result.calls = at, status, error, calls
-    counts = dict(result.counts, calls=calls)
+    result.finished_at, result.status, result.error = at, status, error
+    result.calls, result.retries = stats.total, stats.retries
+    result.waited_seconds = stats.waited_seconds
+    counts = dict(result.counts, calls=stats.total, retries=stats.retries)
     store.finish_sync_run(result.run_id, finished_at=at, status=status, counts=counts, error=error)

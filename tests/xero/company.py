@@ -116,8 +116,8 @@ def build_company(today: date) -> dict[str, Any]:
         payments: list[dict] | None = None,
     ) -> dict:
         amount_due = Decimal(total) - Decimal(paid) - Decimal(credited)
-        if status in ("DRAFT", "SUBMITTED", "VOIDED", "DELETED"):
-            amount_due = Decimal(total)
+        if status in ("VOIDED", "DELETED"):
+            amount_due = Decimal(0)  # Xero owes nothing on a voided document
         document = {
             "InvoiceID": INVOICE_IDS[number],
             "InvoiceNumber": number,

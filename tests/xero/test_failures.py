@@ -29,6 +29,7 @@ def test_a_429_storm_is_waited_out(cli, connected):
                             problem="minute")
     result = cli("sync")
     assert result.code == 0, result.err
+    assert "; 3 retries after waiting 3.0s" in result.out
     calls = connected.control.calls()
     assert calls["rate_limited"] == 3
     assert calls["by_endpoint"]["GET Invoices"] == 4  # three 429s, then the page
@@ -132,7 +133,7 @@ def test_a_real_connection_without_a_keyring_says_how_to_configure_one(cli, monk
     assert "no usable keyring" in line and "PYTHON_KEYRING_BACKEND" in line
 
 
-def test_no_token_reaches_the_database_logs_or_output(cli, ar_home, connected, capfd):
+def test_no_token_reaches_the_database_logs_or_output(cli, ar_home, connected):
     outputs = []
     for args in (("sync",), ("aging",), ("orgs",)):
         result = cli(*args)

@@ -1,0 +1,126 @@
+"""Turning a list request's query parameters into one page of rows, as Xero does.
+
+- Query names arrive lower-cased (Xero's are case-insensitive); booleans are ``true``/``false``
+  in any case (the SDK sends ``False``).
+- Filters: the resource's comma lists (``Statuses``, ``IDs`` ...), ``where``,
+  ``includeArchived``, and ``If-Modified-Since`` (rows whose ``UpdatedDateUTC`` is strictly
+  later than the header's instant).
+- Order: ``order`` terms, then the row id ascending; by default ``UpdatedDateUTC ASC``.
+- Paging starts when ``page`` (or another trigger of the resource, or ``summaryOnly=true``) is
+  given: ``page`` is 1-based, ``pageSize`` defaults to 100 and is clamped to 1..1000, and the
+  result carries ``pagination {page, pageSize, pageCount, itemCount}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ar_sync_xero.sandbox import wire
+from ar_sync_xero.sandbox.resources import Resource
+from ar_sync_xero.sandbox.shapes import Variant
+from ar_sync_xero.sandbox.where import Predicate, compile_order, compile_where
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+class QueryError(ValueError):
+    """A query parameter or header cannot be understood; the message is the API's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: Sequence[object]
+    pagination: dict[str, int] | None
+    variant: Variant
+
+
+def parse_bool(text: str, name: str) -> bool:
+    """``true``/``false`` in any letter case."""
+    lowered = text.strip().lower()
+    if lowered not in ("true", "false"):
+        raise QueryError(f"'{text}' is not a valid value for {name}; use true or false")
+    return lowered == "true"
+
+
+def parse_int(text: str, name: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise QueryError(
+            f"'{text}' is not a valid value for {name}; a whole number is needed"
+        ) from None
+
+
+def comma_list(text: str) -> list[str]:
+    """``"A, B,,"`` -> ``["A", "B"]``; surrounding double quotes are dropped from each item."""
+    return [item.strip().strip('"') for item in text.split(",") if item.strip().strip('"')]
+
+
+def select(
+    resource: Resource,
+    rows: Sequence[object],
+    query: Mapping[str, str],
+    if_modified_since: str | None,
+) -> Page:
+    """The page of ``rows`` (given in the default order) that the query asks for."""
+    predicate = _predicate(resource, query, if_modified_since)
+    selected = [row for row in rows if predicate(row)] if predicate else list(rows)
+    if query.get("order", "").strip():
+        _sort(resource, selected, query["order"])
+    summary = resource.summary and parse_bool(query.get("summaryonly", "false"), "summaryOnly")
+    if not (summary or any(name in query for name in resource.paging_triggers)):
+        return Page(selected, None, Variant.UNPAGED)
+    page = max(1, parse_int(query.get("page") or "1", "page"))
+    size = parse_int(query.get("pagesize") or str(DEFAULT_PAGE_SIZE), "pageSize")
+    size = min(MAX_PAGE_SIZE, max(1, size))
+    count = len(selected)
+    pagination = {
+        "page": page,
+        "pageSize": size,
+        "pageCount": -(-count // size),
+        "itemCount": count,
+    }
+    variant = Variant.SUMMARY if summary else Variant.FULL
+    return Page(selected[(page - 1) * size : page * size], pagination, variant)
+
+
+def _predicate(
+    resource: Resource, query: Mapping[str, str], if_modified_since: str | None
+) -> Predicate | None:
+    tests: list[Predicate] = []
+    archived = resource.archived
+    if archived and not parse_bool(query.get("includearchived", "false"), "includeArchived"):
+        tests.append(lambda row: not archived(row))
+    for name, build in resource.filters.items():
+        if values := comma_list(query.get(name, "")):
+            tests.append(build(values))
+    if query.get("where", "").strip():
+        tests.append(compile_where(query["where"], resource.fields, resource.type_name))
+    if if_modified_since:
+        try:
+            since = wire.parse_http_instant(if_modified_since)
+        except ValueError:
+            raise QueryError(
+                f"'{if_modified_since}' is not a valid If-Modified-Since date"
+            ) from None
+        updated = resource.updated
+        tests.append(lambda row: updated(row) > since)
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda row: all(test(row) for test in tests)
+
+
+def _sort(resource: Resource, rows: list[object], order: str) -> None:
+    """Sort in place by the order terms, ties broken by the row id ascending."""
+    terms = compile_order(order, resource.fields, resource.type_name)
+    rows.sort(key=resource.row_id)
+    for field, descending in reversed(terms):
+        get = field.get
+        rows.sort(
+            key=lambda row: ((value := get(row)) is None, value if value is not None else 0),
+            reverse=descending,
+        )

@@ -1,0 +1,236 @@
+"""``GET /Reports/AgedReceivablesByContact``, computed from the books as they stood on a date.
+
+The product reconciles its own aging against this report, so it is computed here from the raw
+payments and allocations (never from ``AmountDue``), as of the report date ``D``:
+
+- **Invoices**: each ACCREC invoice dated on or before ``D`` that is AUTHORISED or PAID now.
+  ``Paid`` = its AUTHORISED payments dated on or before ``D``; ``Credited`` = allocations of
+  approved credit notes, overpayments and prepayments dated on or before ``D``;
+  ``Due = Total - Paid - Credited``. Listed when ``Due`` is not zero, so an invoice paid after
+  ``D`` is still listed. The fourth cell reads ``"N days overdue"`` when ``D`` is past the due
+  date (``N = (D - DueDate).days``), else it is empty.
+- **Unapplied credit**: each approved customer credit note, overpayment and prepayment dated on
+  or before ``D`` whose remaining credit at ``D`` (Total less allocations and refunds dated on or
+  before ``D``) is not zero, as a negative row: ``Total``, ``Paid`` (refunds), ``Credited``
+  (allocations) and ``Due`` all negated. Its number cell is the credit note number, or
+  ``Overpayment`` / ``Prepayment``; its due-date cell is the document date.
+- DRAFT, SUBMITTED, VOIDED and DELETED documents and supplier (AP) documents never appear.
+- **Base currency**: every amount of a foreign document is converted as
+  ``amount / CurrencyRate`` (the document's rate) and each cell is rounded half-up to cents;
+  totals add the rounded cells.
+- **Period**: rows dated from ``fromDate`` to ``toDate`` are listed (defaults: the contact's
+  first document date, and ``D``); what rows dated before ``fromDate`` still owe at ``D`` is the
+  Opening Balance; Closing Balance ``Due`` = Opening Balance + the listed rows' ``Due``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from ar_sync_xero.sandbox import wire
+from ar_sync_xero.sandbox.company import Company, payments_by_target
+from ar_sync_xero.sandbox.ledger import APPROVED, ZERO, cents, live
+from ar_sync_xero.sandbox.models import Contact, Credit, CreditNote, Invoice, Overpayment, Payment
+
+HEADER = ("Date", "Number", "Due Date", "", "Total", "Paid", "Credited", "Due")
+
+
+@dataclass(frozen=True, slots=True)
+class AgedLine:
+    """One document's row, amounts already in base currency and rounded."""
+
+    day: date
+    number: str
+    due_date: date
+    overdue_days: int | None
+    total: Decimal
+    paid: Decimal
+    credited: Decimal
+    due: Decimal
+    attribute: str  # "invoiceID", "creditNoteID", "overpaymentID" or "prepaymentID"
+    document_id: str
+
+
+def aged_lines(company: Company, contact_id: str, report_date: date) -> list[AgedLine]:
+    """Every document of the contact with something outstanding at ``report_date``, by date."""
+    payments = payments_by_target(company.payments)
+    credits = [
+        c for c in company.credits() if c.is_receivable and c.Contact.ContactID == contact_id
+    ]
+    lines = [
+        line
+        for invoice in company.invoices
+        if invoice.Contact.ContactID == contact_id
+        and (line := _invoice_line(invoice, payments[invoice.id], credits, report_date))
+    ]
+    lines += [
+        line
+        for credit in credits
+        if (line := _credit_line(credit, payments[credit.id], report_date))
+    ]
+    return sorted(lines, key=lambda line: (line.day, line.number, line.document_id))
+
+
+def _invoice_line(
+    invoice: Invoice, payments: Sequence[Payment], credits: Iterable[Credit], as_of: date
+) -> AgedLine | None:
+    if invoice.Type != "ACCREC" or invoice.Status not in APPROVED or invoice.Date > as_of:
+        return None
+    paid = _paid_by(payments, as_of)
+    credited = sum(
+        (
+            a.Amount
+            for c in credits
+            if c.Status in APPROVED
+            for a in live(c.Allocations)
+            if a.Invoice.InvoiceID == invoice.id and a.Date is not None and a.Date <= as_of
+        ),
+        ZERO,
+    )
+    total = invoice.Total or ZERO
+    due = total - paid - credited
+    if due == 0:
+        return None
+    overdue = (as_of - invoice.DueDate).days
+    return _line(
+        invoice,
+        invoice.number,
+        invoice.DueDate,
+        overdue if overdue > 0 else None,
+        (total, paid, credited, due),
+        "invoiceID",
+    )
+
+
+def _credit_line(credit: Credit, refunds: Sequence[Payment], as_of: date) -> AgedLine | None:
+    if credit.Status not in APPROVED or credit.Date > as_of:
+        return None
+    refunded = _paid_by(refunds, as_of)
+    allocated = sum(
+        (a.Amount for a in live(credit.Allocations) if a.Date is not None and a.Date <= as_of), ZERO
+    )
+    total = credit.Total or ZERO
+    remaining = total - refunded - allocated
+    if remaining == 0:
+        return None
+    if isinstance(credit, CreditNote):
+        number, attribute = credit.number, "creditNoteID"
+    elif isinstance(credit, Overpayment):
+        number, attribute = "Overpayment", "overpaymentID"
+    else:
+        number, attribute = "Prepayment", "prepaymentID"
+    amounts = (-total, -refunded, -allocated, -remaining)
+    return _line(credit, number, credit.Date, None, amounts, attribute)
+
+
+def _paid_by(payments: Sequence[Payment], as_of: date) -> Decimal:
+    return sum((p.Amount for p in payments if p.Status == "AUTHORISED" and p.Date <= as_of), ZERO)
+
+
+def _line(
+    doc: Invoice | Credit,
+    number: str,
+    due_date: date,
+    overdue: int | None,
+    amounts: tuple[Decimal, Decimal, Decimal, Decimal],
+    attribute: str,
+) -> AgedLine:
+    rate = doc.CurrencyRate or Decimal(1)
+    total, paid, credited, due = (cents(amount / rate) for amount in amounts)
+    return AgedLine(
+        doc.Date, number, due_date, overdue, total, paid, credited, due, attribute, doc.id
+    )
+
+
+def aged_receivables_report(
+    company: Company,
+    contact: Contact,
+    *,
+    report_date: date,
+    from_date: date | None,
+    to_date: date | None,
+    now: datetime,
+) -> dict[str, object]:
+    """The report object (one element of ``Reports``) shaped like Xero's example."""
+    lines = aged_lines(company, contact.ContactID, report_date)
+    start = from_date or min((line.day for line in lines), default=report_date)
+    end = to_date or report_date
+    opening = sum((line.due for line in lines if line.day < start), ZERO)
+    listed = [line for line in lines if start <= line.day <= end]
+    totals = [
+        sum((getattr(line, name) for line in listed), ZERO)
+        for name in ("total", "paid", "credited", "due")
+    ]
+    closing = [*totals[:3], opening + totals[3]]
+    return {
+        "ReportName": "Aged Receivables By Contact",
+        "ReportType": "AgedReceivablesByContact",
+        "ReportTitles": [
+            "Invoices",
+            contact.Name,
+            f"From {_long(start)} to {_long(end)}",
+            f"Showing payments to {_long(report_date)}",
+        ],
+        "ReportDate": _long(report_date),
+        "UpdatedDateUTC": wire.ms_datetime(now),
+        "Fields": [],
+        "Rows": [
+            {"RowType": "Header", "Cells": [{"Value": title} for title in HEADER]},
+            _section(
+                [
+                    _row(
+                        [
+                            wire.iso_day(start),
+                            "Opening Balance",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            _amount(opening),
+                        ]
+                    )
+                ]
+            ),
+            _section(
+                [
+                    *(_line_row(line) for line in listed),
+                    _row(["Total", "", "", "", *map(_amount, totals)], "SummaryRow"),
+                ]
+            ),
+            _section([_row(["Closing Balance", "", "", "", *map(_amount, closing)], "SummaryRow")]),
+        ],
+    }
+
+
+def _line_row(line: AgedLine) -> dict[str, object]:
+    overdue = "" if line.overdue_days is None else f"{line.overdue_days} days overdue"
+    values = [
+        wire.iso_day(line.day),
+        line.number,
+        wire.iso_day(line.due_date),
+        overdue,
+        *(_amount(a) for a in (line.total, line.paid, line.credited, line.due)),
+    ]
+    attributes = [{"Value": line.document_id, "Id": line.attribute}]
+    return {"RowType": "Row", "Cells": [{"Value": v, "Attributes": attributes} for v in values]}
+
+
+def _row(values: list[str], kind: str = "Row") -> dict[str, object]:
+    return {"RowType": kind, "Cells": [{"Value": value} for value in values]}
+
+
+def _section(rows: list[dict[str, object]]) -> dict[str, object]:
+    return {"RowType": "Section", "Title": "", "Rows": rows}
+
+
+def _amount(value: Decimal) -> str:
+    return wire.decimal_text(cents(value))
+
+
+def _long(day: date) -> str:
+    """``23 April 2019``, the way Xero writes report dates."""
+    return f"{day.day} {day:%B %Y}"

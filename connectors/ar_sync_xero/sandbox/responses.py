@@ -1,0 +1,129 @@
+"""Replies as the sandbox builds them, and Xero's error bodies.
+
+A ``Reply`` is plain data (so a reply can be cached for idempotent replay); ``app.py`` turns it
+into a werkzeug ``Response``. Error bodies:
+
+- 400: the ``ValidationException`` envelope the SDK parses into ``AccountingBadRequestException``;
+- 401/403/404/405/429/5xx: Xero's problem-details JSON ``{"Type", "Title", "Status", "Detail"}``;
+- OAuth endpoints: ``{"error": "invalid_grant"}`` and friends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from ar_sync_xero.sandbox import wire
+
+JSON = "application/json; charset=utf-8"
+_RATE_LIMIT_DETAILS = {
+    "minute": "You've exceeded the per minute rate limit",
+    "day": "You've exceeded the daily rate limit",
+    "appminute": "You've exceeded the app per minute rate limit",
+    "concurrent": "You've exceeded the concurrent request limit",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Status, body and headers of one response, plus the writes it made (for the write log).
+
+    ``writes`` are dicts with ``kind``, ``target_id`` and kind-specific fields.
+    """
+
+    status: int
+    body: bytes = b""
+    content_type: str | None = JSON
+    headers: Mapping[str, str] = field(default_factory=dict)
+    writes: tuple[dict[str, object], ...] = ()
+
+    def with_headers(self, extra: Mapping[str, str]) -> Reply:
+        return replace(self, headers={**self.headers, **extra})
+
+
+def json_reply(
+    body: str | object, status: int = 200, *, writes: tuple[dict[str, object], ...] = ()
+) -> Reply:
+    """A JSON reply; ``body`` is JSON text already, or a value for ``wire.dumps``."""
+    text = body if isinstance(body, str) else wire.dumps(body)
+    return Reply(status, text.encode(), writes=writes)
+
+
+def validation_error(message: str) -> Reply:
+    """Xero's 400 body for a request it refuses."""
+    return json_reply(
+        {
+            "ErrorNumber": 10,
+            "Type": "ValidationException",
+            "Message": "A validation exception occurred",
+            "Elements": [{"ValidationErrors": [{"Message": message}]}],
+        },
+        400,
+    )
+
+
+def problem(
+    status: int, title: str, detail: str, headers: Mapping[str, str] | None = None
+) -> Reply:
+    body = {"Type": None, "Title": title, "Status": status, "Detail": detail}
+    return Reply(status, wire.dumps(body).encode(), headers=dict(headers or {}))
+
+
+def unauthorized(detail: str) -> Reply:
+    """401 for a missing, unknown, expired or revoked access token."""
+    challenge = (
+        'Bearer error="invalid_token"' if detail != "AuthenticationUnsuccessful" else "Bearer"
+    )
+    return problem(401, "Unauthorized", detail, {"WWW-Authenticate": challenge})
+
+
+def forbidden() -> Reply:
+    """403 for a tenant the grant does not cover (or no ``xero-tenant-id`` at all)."""
+    return problem(403, "Forbidden", "AuthorizationUnsuccessful")
+
+
+def not_found() -> Reply:
+    return problem(404, "Not Found", "The resource you're looking for cannot be found")
+
+
+def method_not_allowed(allowed: list[str]) -> Reply:
+    return problem(
+        405,
+        "Method Not Allowed",
+        "The requested method is not supported by this resource",
+        {"Allow": ", ".join(allowed)},
+    )
+
+
+def rate_limited(limit: str, retry_after: int | None) -> Reply:
+    """429 naming the limit in ``X-Rate-Limit-Problem``; ``Retry-After`` except for concurrency."""
+    headers = {"X-Rate-Limit-Problem": limit}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    detail = _RATE_LIMIT_DETAILS.get(limit, f"You've exceeded the {limit} rate limit")
+    return problem(429, "Too Many Requests", detail, headers)
+
+
+def server_error(status: int) -> Reply:
+    if status == 503:
+        return problem(503, "Service Unavailable", "The Xero API is temporarily unavailable")
+    return problem(
+        status,
+        "An error occurred",
+        "An error occurred in Xero. Check the API Status page http://status.developer.xero.com "
+        "for current service status.",
+    )
+
+
+def oauth_error(error: str, description: str | None = None, status: int = 400) -> Reply:
+    body = (
+        {"error": error}
+        if description is None
+        else {"error": error, "error_description": description}
+    )
+    return json_reply(body, status)
+
+
+def control_error(message: str, status: int = 400) -> Reply:
+    """An error from a ``/_sandbox/`` endpoint."""
+    return json_reply({"error": message}, status)
