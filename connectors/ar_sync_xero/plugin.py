@@ -18,6 +18,7 @@ from ar_sync_xero.connector import XeroConnector
 from ar_sync_xero.mapping import PLATFORM
 
 DEFAULT_REDIRECT_PORT = 8765  # Xero needs the exact redirect URI registered, port included
+SAMPLE_COMPANY = Path(__file__).parent / "sandbox" / "samples" / "small_company.json"
 USER_TIMEOUT = 300.0  # seconds a person gets to approve in the browser
 SANDBOX_TIMEOUT = 30.0
 
@@ -126,7 +127,7 @@ class XeroPlugin:
                 )
             )
         if not companies:
-            raise ConfigError("give the sandbox a company: --company FILE or --generate ...")
+            companies.append(load_company(SAMPLE_COMPANY))
         sandbox = XeroSandbox(companies, port=port)
         sandbox.start()
         return sandbox

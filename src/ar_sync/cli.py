@@ -284,9 +284,10 @@ def sandbox_serve(
     ] = None,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 0,
 ) -> None:
-    """Serve a ledger emulator on 127.0.0.1 until interrupted (Ctrl-C)."""
-    if not company and generate is None:
-        raise ConfigError("give the sandbox a company: --company FILE or --generate SPEC")
+    """Serve a ledger emulator on 127.0.0.1 until interrupted (Ctrl-C).
+
+    With neither --company nor --generate it serves a small built-in sample company.
+    """
     spec = parse_generate(generate, today=local_date(utc_now(), "UTC")) if generate else None
     plugin = load_plugin(platform)
     handle = plugin.start_sandbox(company_files=list(company or []), generate=spec, port=port)

@@ -155,7 +155,10 @@ class LedgerPlugin(Protocol):
         generate: GenerateSpec | None = None,
         port: int = 0,
     ) -> SandboxHandle:
-        """Start this ledger's local emulator on 127.0.0.1 in a background thread."""
+        """Start this ledger's local emulator on 127.0.0.1 in a background thread.
+
+        With neither company files nor ``generate`` it serves the plugin's sample company.
+        """
         ...
 
 

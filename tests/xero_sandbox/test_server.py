@@ -1,13 +1,8 @@
-"""The server object and the command line that ``make demo`` uses."""
+"""The server object: tenants in load order, start and stop."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import urllib.request
 from datetime import date
-from importlib.resources import files
 
 import pytest
 from ar_sync_xero.sandbox import XeroSandbox, generate_company
@@ -26,31 +21,3 @@ def test_tenants_in_load_order_and_lifecycle(sample_company) -> None:
             sandbox.start()
     with pytest.raises(ValueError, match="two companies have the tenant id"):
         XeroSandbox([sample_company, sample_company])
-
-
-def test_command_line_serves_files_and_generated_companies() -> None:
-    sample = str(files("ar_sync_xero.sandbox").joinpath("samples/small_company.json"))
-    command = [
-        sys.executable,
-        "-m",
-        "ar_sync_xero.sandbox",
-        "--port",
-        "0",
-        "--company",
-        sample,
-        "--generate",
-        "12",
-        "--customers",
-        "4",
-        "--today",
-        "2026-11-23",
-    ]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
-        try:
-            started = json.loads(server.stdout.readline())
-            with urllib.request.urlopen(f"{started['url']}/_sandbox/tenants") as response:
-                tenants = json.loads(response.read())["tenants"]
-        finally:
-            server.terminate()
-    assert [t["name"] for t in tenants] == ["Kiwi Widgets Ltd", "Sandbox Trading Ltd (seed 7)"]
-    assert started["tenants"] == [t["id"] for t in tenants]

@@ -6,25 +6,19 @@
         api = AccountingApi(api_client, base_url=sandbox.api_url)
         ...
 
-Run it on its own with ``python -m ar_sync_xero.sandbox`` (see ``main``).
+From the command line: ``ar-sync sandbox serve --platform xero``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import threading
-from collections.abc import Iterable, Sequence
-from datetime import date
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ar_sync_xero.sandbox.app import SandboxApp
-from ar_sync_xero.sandbox.company import Company, load_company
-from ar_sync_xero.sandbox.errors import CompanyFileError
-from ar_sync_xero.sandbox.generate import generate_company
+from ar_sync_xero.sandbox.company import Company
 from ar_sync_xero.sandbox.identity import DEFAULT_SCOPE
 from ar_sync_xero.sandbox.limits import SandboxLimits
 
@@ -135,50 +129,3 @@ class XeroSandbox:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m ar_sync_xero.sandbox``: serve company files or a generated company."""
-    parser = argparse.ArgumentParser(
-        prog="python -m ar_sync_xero.sandbox", description=main.__doc__
-    )
-    parser.add_argument(
-        "--company",
-        type=Path,
-        action="append",
-        default=[],
-        help="a company file (repeat for more tenants)",
-    )
-    parser.add_argument(
-        "--generate", type=int, metavar="N", help="add a generated company with N open invoices"
-    )
-    parser.add_argument("--customers", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)"
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
-    args = parser.parse_args(argv)
-    try:
-        companies = [load_company(path) for path in args.company]
-    except CompanyFileError as error:
-        parser.exit(2, f"error: {error}\n")
-    if args.generate is not None:
-        companies.append(
-            generate_company(args.customers, args.generate, seed=args.seed, today=args.today)
-        )
-    if not companies:
-        companies.append(load_company(Path(__file__).with_name("samples") / "small_company.json"))
-    sandbox = XeroSandbox(companies, host=args.host, port=args.port).start()
-    print(
-        json.dumps({"url": sandbox.url, "api_url": sandbox.api_url, "tenants": sandbox.tenant_ids}),
-        flush=True,
-    )
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
-    return 0

@@ -1,0 +1,51 @@
+"""``ar-sync sandbox serve`` as a user runs it: a real process serving until interrupted."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+
+from ar_sync_xero.plugin import SAMPLE_COMPANY
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ar_sync", "sandbox", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = process.stdout.readline()
+    match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", first)
+    assert match, first + process.stderr.read()
+    return process, match.group(1)
+
+
+def _tenant_names(url: str) -> list[str]:
+    with urllib.request.urlopen(f"{url}/_sandbox/tenants", timeout=10) as response:
+        return [tenant["name"] for tenant in json.loads(response.read())["tenants"]]
+
+
+def test_serves_company_files_and_a_generated_company_until_interrupted(ar_home):
+    process, url = _serve("--company", str(SAMPLE_COMPANY),
+                          "--generate", "customers=4,invoices=12,seed=7")
+    try:
+        assert _tenant_names(url) == ["Kiwi Widgets Ltd", "Sandbox Trading Ltd (seed 7)"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert f"ar-sync connect xero --sandbox {url}" in out
+
+
+def test_without_a_company_it_serves_the_sample(ar_home):
+    process, url = _serve()
+    try:
+        assert _tenant_names(url) == ["Kiwi Widgets Ltd"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
