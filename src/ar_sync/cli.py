@@ -9,6 +9,7 @@ down; nothing below reads it.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import threading
 from datetime import date
@@ -295,11 +296,22 @@ def sandbox_serve(
     stdout.print(f"Connect to it with: ar-sync connect {platform} --sandbox {handle.url}")
     stdout.print("Press Ctrl-C to stop.")
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        _wait_for_stop_signal()
     finally:
         handle.stop()
+
+
+def _wait_for_stop_signal() -> None:
+    """Block until SIGINT (Ctrl-C) or SIGTERM.
+
+    Handlers are installed explicitly: a process started in the background by a shell inherits
+    SIGINT as ignored, and Python then never raises KeyboardInterrupt.
+    """
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
 
 
 @app.command()

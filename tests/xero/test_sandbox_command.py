@@ -25,6 +25,18 @@ def _serve(*args: str) -> tuple[subprocess.Popen, str]:
     return process, match.group(1)
 
 
+def _interrupt(process: subprocess.Popen) -> str:
+    """Ctrl-C, as a user stops it; returns what it printed."""
+    process.send_signal(signal.SIGINT)
+    try:
+        out, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+    return out
+
+
 def _tenant_names(url: str) -> list[str]:
     with urllib.request.urlopen(f"{url}/_sandbox/tenants", timeout=10) as response:
         return [tenant["name"] for tenant in json.loads(response.read())["tenants"]]
@@ -36,8 +48,7 @@ def test_serves_company_files_and_a_generated_company_until_interrupted(ar_home)
     try:
         assert _tenant_names(url) == ["Kiwi Widgets Ltd", "Sandbox Trading Ltd (seed 7)"]
     finally:
-        process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=30)
+        out = _interrupt(process)
     assert process.returncode == 0
     assert f"ar-sync connect xero --sandbox {url}" in out
 
@@ -47,5 +58,5 @@ def test_without_a_company_it_serves_the_sample(ar_home):
     try:
         assert _tenant_names(url) == ["Kiwi Widgets Ltd"]
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        _interrupt(process)
+    assert process.returncode == 0
