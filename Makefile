@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 		{ echo "ar-sync needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[xero,postgres,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[xero,quickbooks,postgres,dev]'
 	@touch $@
 
-# The whole job on a generated Xero sandbox, in a throwaway AR_SYNC_HOME.
+# The whole job on generated Xero and QuickBooks sandboxes, in a throwaway AR_SYNC_HOME.
 demo: $(STAMP)
 	@home=$$(mktemp -d); AR_SYNC_HOME=$$home $(BIN)/ar-sync demo; status=$$?; rm -rf "$$home"; exit $$status
 

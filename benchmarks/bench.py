@@ -1,9 +1,12 @@
-"""``make bench``: figures for a full and a no-change sync of a large Xero sandbox, and aging speed.
+"""``make bench``: a full and a no-change sync of a large Xero and a large QuickBooks sandbox,
+and aging speed.
 
-Prints figures only; nothing here passes or fails. The sandbox and each sync run in their own
-processes (the real ``ar-sync`` commands), so the peak memory reported is the sync's alone.
+Prints figures only; nothing here passes or fails. Each sandbox and each sync run in their own
+processes (the real ``ar-sync`` commands), so the peak memory reported is the sync's alone. API
+calls exclude the OAuth endpoints (token refresh, discovery document), which are listed apart.
 
     python benchmarks/bench.py [--invoices 20000] [--customers 2000] [--age-items 1000000]
+                               [--platform xero --platform quickbooks]
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import time
 import urllib.request
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from ar_sync.aging import AgingItem, ItemKind, age
 
@@ -35,10 +37,10 @@ def _control(url: str, path: str, method: str = "GET") -> dict:
     return json.loads(raw) if raw else {}
 
 
-def _start_sandbox(customers: int, invoices: int, env: dict[str, str]) -> tuple[subprocess.Popen,
-                                                                                 str]:
+def _start_sandbox(platform: str, customers: int, invoices: int,
+                   env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
-        [*AR_SYNC, "sandbox", "serve", "--platform", "xero", "--port", "0",
+        [*AR_SYNC, "sandbox", "serve", "--platform", platform, "--port", "0",
          "--generate", f"customers={customers},invoices={invoices},seed=7"],
         env=env, stdout=subprocess.PIPE, text=True,
     )
@@ -62,9 +64,16 @@ def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024  # Linux reports kilobytes
 
 
-def _lower_bound(state: dict) -> tuple[int, dict[str, int]]:
-    """Fewest calls a first sync can make: one page per 1,000 open records per collection,
-    at least one call per collection, plus the Organisation read."""
+def _pages(counts: dict[str, int], single: tuple[str, ...]) -> tuple[int, dict[str, int]]:
+    """One call for each name in ``single``; one page per 1,000 records (at least one) else."""
+    pages = {name: 1 if name in single else max(1, math.ceil(count / 1000))
+             for name, count in counts.items()}
+    return sum(pages.values()), pages
+
+
+def _xero_lower_bound(state: dict) -> tuple[int, dict[str, int]]:
+    """Fewest calls a first Xero sync can make: one page per 1,000 open records per
+    collection, at least one call per collection, plus the Organisation read."""
     open_invoices = sum(1 for inv in state["Invoices"] if inv["Type"] == "ACCREC"
                         and inv["Status"] == "AUTHORISED" and Decimal(str(inv["AmountDue"])) > 0)
     counts = {
@@ -78,18 +87,48 @@ def _lower_bound(state: dict) -> tuple[int, dict[str, int]]:
         "Prepayments": sum(1 for c in state.get("Prepayments", []) if c["Status"] ==
                            "AUTHORISED"),
     }
-    pages = {name: 1 if name == "Organisation" else max(1, math.ceil(count / 1000))
-             for name, count in counts.items()}
-    return sum(pages.values()), pages
+    return _pages(counts, single=("Organisation",))
 
 
-def bench_sync(customers: int, invoices: int) -> None:
+def _quickbooks_lower_bound(state: dict) -> tuple[int, dict[str, int]]:
+    """Fewest calls a first QuickBooks sync can make: CompanyInfo and Preferences, then one
+    query page per 1,000 records: every customer, open invoices, unapplied credit memos and
+    unapplied payments."""
+    def positive(rows: list[dict], field: str) -> int:
+        return sum(1 for row in rows if Decimal(str(row.get(field) or 0)) > 0)
+
+    counts = {
+        "CompanyInfo": 1,
+        "Preferences": 1,
+        "Customer": len(state.get("Customer", [])),
+        "Invoice": positive(state.get("Invoice", []), "Balance"),
+        "CreditMemo": positive(state.get("CreditMemo", []), "RemainingCredit"),
+        "Payment": positive(state.get("Payment", []), "UnappliedAmt"),
+    }
+    return _pages(counts, single=("CompanyInfo", "Preferences"))
+
+
+LOWER_BOUNDS = {"xero": _xero_lower_bound, "quickbooks": _quickbooks_lower_bound}
+OAUTH_ENDPOINTS = ("connect/token", "oauth2/", "openid_configuration")
+
+
+def _split(by_endpoint: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """(API calls, OAuth calls) by endpoint name."""
+    oauth = {k: v for k, v in by_endpoint.items() if any(e in k for e in OAUTH_ENDPOINTS)}
+    return {k: v for k, v in by_endpoint.items() if k not in oauth}, oauth
+
+
+def _listed(calls: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(calls.items())) or "none"
+
+
+def bench_sync(platform: str, customers: int, invoices: int) -> None:
     home = tempfile.mkdtemp(prefix="ar-sync-bench-")
     env = dict(os.environ, AR_SYNC_HOME=home)
     env.pop("AR_SYNC_DB", None)
-    sandbox, url = _start_sandbox(customers, invoices, env)
+    sandbox, url = _start_sandbox(platform, customers, invoices, env)
     try:
-        subprocess.run([*AR_SYNC, "connect", "xero", "--sandbox", url], env=env, check=True,
+        subprocess.run([*AR_SYNC, "connect", platform, "--sandbox", url], env=env, check=True,
                        stdout=subprocess.DEVNULL)
         # The syncs run before this process loads the company for the lower bound: a forked
         # child's peak RSS counts the parent's memory until it execs.
@@ -99,19 +138,20 @@ def bench_sync(customers: int, invoices: int) -> None:
         _control(url, "calls", "DELETE")
         again_seconds, _ = _timed(["sync"], env)
         again_calls = _control(url, "calls")
-        bound, pages = _lower_bound(_control(url, "state"))
-        by_endpoint = {k: v for k, v in full_calls["by_endpoint"].items()
-                       if "connect/token" not in k}
-        print(f"full sync of {invoices:,} open invoices, {customers:,} customers:")
-        print(f"  API calls        {sum(by_endpoint.values())} (lower bound {bound}: "
+        bound, pages = LOWER_BOUNDS[platform](_control(url, "state"))
+        api, oauth = _split(full_calls["by_endpoint"])
+        again_api, again_oauth = _split(again_calls["by_endpoint"])
+        print(f"{platform}: full sync of {invoices:,} open invoices, {customers:,} customers:")
+        print(f"  API calls        {sum(api.values())} (lower bound {bound}: "
               + ", ".join(f"{k} {v}" for k, v in pages.items()) + ")")
-        print("  by endpoint      " + ", ".join(f"{k} {v}" for k, v in sorted(by_endpoint.items())))
+        print(f"  by endpoint      {_listed(api)}")
+        print(f"  OAuth calls      {_listed(oauth)}")
         print(f"  429s met         {full_calls['rate_limited']}")
         print(f"  wall seconds     {full_seconds:.2f}")
         print(f"  peak memory      {full_peak:.0f} MB (the sync process)")
-        print("second sync, nothing changed:")
-        print(f"  API calls        {again_calls['total']} ("
-              + ", ".join(f"{k} {v}" for k, v in sorted(again_calls["by_endpoint"].items())) + ")")
+        print(f"{platform}: second sync, nothing changed:")
+        print(f"  API calls        {sum(again_api.values())} ({_listed(again_api)}); "
+              f"OAuth: {_listed(again_oauth)}")
         print(f"  wall seconds     {again_seconds:.2f}")
     finally:
         sandbox.terminate()
@@ -140,9 +180,12 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=20_000)
     parser.add_argument("--customers", type=int, default=2_000)
     parser.add_argument("--age-items", type=int, default=1_000_000)
+    parser.add_argument("--platform", action="append", choices=sorted(LOWER_BOUNDS),
+                        help="repeatable; default: every platform")
     args = parser.parse_args()
     print(f"ar-sync benchmarks ({sys.version.split()[0]}, {os.cpu_count()} cores)")
-    bench_sync(args.customers, args.invoices)
+    for platform in args.platform or ["xero", "quickbooks"]:
+        bench_sync(platform, args.customers, args.invoices)
     bench_aging(args.age_items)
 
 

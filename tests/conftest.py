@@ -27,7 +27,8 @@ def ar_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "ar-home"
     monkeypatch.setenv("AR_SYNC_HOME", str(home))
     monkeypatch.delenv("AR_SYNC_DB", raising=False)
-    for name in ("AR_SYNC_XERO_CLIENT_ID", "AR_SYNC_XERO_CLIENT_SECRET"):
+    for name in ("AR_SYNC_XERO_CLIENT_ID", "AR_SYNC_XERO_CLIENT_SECRET",
+                 "AR_SYNC_QUICKBOOKS_CLIENT_ID", "AR_SYNC_QUICKBOOKS_CLIENT_SECRET"):
         monkeypatch.delenv(name, raising=False)
     return home
 

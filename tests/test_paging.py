@@ -149,3 +149,19 @@ def test_incremental_sync_reads_closed_rows_too():
              "full_started_at": None}
     _, seen = _read(ledger, state=state)
     assert "r00001" in seen
+
+
+def test_a_full_pull_resumed_by_a_later_sync_catches_up_on_documents_closed_meanwhile():
+    ledger = FakeLedger(_rows(25), page_size=10)
+    first_started = STARTED - timedelta(hours=1)
+    interrupted = watermark_pages(ledger.fetch, row_key=_key, state=None,
+                                  started_at=first_started, page_size=10)
+    committed = next(interrupted).state  # one page committed, then the sync died
+    interrupted.close()
+    # Between the two syncs r00002 (already read as open) is paid.
+    ledger.rows["r00002"] = Row("r00002", STARTED - timedelta(minutes=30), open=False)
+    pages, seen = _read(ledger, state=committed)
+    assert seen[-1] == "r00002"  # read again after the open rows, now closed
+    assert [r.mode for r in ledger.requests[1:]] == [FULL, FULL, INCREMENTAL]
+    assert ledger.requests[-1].since == first_started - timedelta(minutes=2)
+    assert pages[-1].state["mode"] == INCREMENTAL

@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from ar_sync.errors import AuthError, ConfigError, SourceError
+from ar_sync.errors import AuthError, SourceError
 from ar_sync.oauth import Pkce
 from ar_sync.redact import register_secret
 from ar_sync_xero.client import XeroEndpoints
@@ -27,8 +27,6 @@ DEFAULT_SCOPES = (
     "accounting.contacts accounting.attachments accounting.reports.aged.read "
     "accounting.settings.read"
 )
-SANDBOX_CLIENT_ID = "ar-sync-sandbox"
-SANDBOX_CLIENT_SECRET = "ar-sync-sandbox-secret"
 
 
 def scopes() -> str:
@@ -122,21 +120,3 @@ def _oauth_error(exc: urllib.error.HTTPError) -> str:
     except ValueError:
         return f"HTTP {exc.code}"
     return str(body.get("error") or f"HTTP {exc.code}")
-
-
-def client_credentials(
-    client_id: str | None, client_secret: str | None, *, sandbox: bool
-) -> tuple[str, str]:
-    """The app's id and secret: given, from the environment, or the sandbox's defaults."""
-    client_id = client_id or os.environ.get("AR_SYNC_XERO_CLIENT_ID")
-    client_secret = client_secret or os.environ.get("AR_SYNC_XERO_CLIENT_SECRET")
-    if sandbox:
-        return client_id or SANDBOX_CLIENT_ID, client_secret or SANDBOX_CLIENT_SECRET
-    if not client_id:
-        raise ConfigError("no Xero client id: pass --client-id or set AR_SYNC_XERO_CLIENT_ID")
-    if not client_secret:
-        raise ConfigError(
-            "no Xero client secret: pass --client-secret or set AR_SYNC_XERO_CLIENT_SECRET"
-        )
-    register_secret(client_secret)
-    return client_id, client_secret

@@ -11,7 +11,14 @@ from typing import Any
 from ar_sync.connector import ConnectOptions, CredentialVault, GenerateSpec
 from ar_sync.domain import Org, make_org_id
 from ar_sync.errors import ConfigError
-from ar_sync.oauth import LoopbackListener, Pkce, follow_authorization, new_state
+from ar_sync.oauth import (
+    LoopbackListener,
+    Pkce,
+    client_credentials,
+    follow_authorization,
+    new_state,
+)
+from ar_sync.sandbox_options import sandbox_companies
 from ar_sync_xero import auth
 from ar_sync_xero.client import XeroClient, XeroEndpoints
 from ar_sync_xero.connector import XeroConnector
@@ -37,8 +44,12 @@ class XeroPlugin:
         """Authorize, keep the tokens in ``vault`` and return every organisation granted."""
         sandbox = options.sandbox_url is not None
         endpoints = XeroEndpoints.for_api_url(options.sandbox_url)
-        client_id, client_secret = auth.client_credentials(
-            options.client_id, options.client_secret, sandbox=sandbox
+        client_id, client_secret = client_credentials(
+            options.client_id,
+            options.client_secret,
+            sandbox=sandbox,
+            platform=PLATFORM,
+            display_name=self.display_name,
         )
         pkce, state = Pkce.new(), new_state()
         port = options.redirect_port if options.redirect_port is not None else (
@@ -115,19 +126,13 @@ class XeroPlugin:
     ) -> Any:
         from ar_sync_xero.sandbox import XeroSandbox, generate_company, load_company
 
-        companies = [load_company(path) for path in company_files or ()]
-        if generate is not None:
-            companies.append(
-                generate_company(
-                    customers=generate.customers,
-                    invoices=generate.invoices,
-                    paid=generate.invoices // 2,
-                    seed=generate.seed,
-                    today=generate.today,
-                )
-            )
-        if not companies:
-            companies.append(load_company(SAMPLE_COMPANY))
+        companies = sandbox_companies(
+            company_files,
+            generate,
+            load=load_company,
+            generate_company=generate_company,
+            sample=SAMPLE_COMPANY,
+        )
         sandbox = XeroSandbox(companies, port=port)
         sandbox.start()
         return sandbox

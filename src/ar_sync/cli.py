@@ -53,7 +53,8 @@ sandbox_app = typer.Typer(
 )
 app.add_typer(sandbox_app, name="sandbox")
 
-stdout = Console()
+# Plain lines are never hard-wrapped: scripts read one line per org. Tables still fit the width.
+stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True)
 
 
@@ -319,8 +320,12 @@ def demo(
     customers: Annotated[int, typer.Option(help="Customers in the generated company.")] = 25,
     invoices: Annotated[int, typer.Option(help="Open invoices in the generated company.")] = 150,
     seed: Annotated[int, typer.Option(help="Seed of the generated company.")] = 42,
+    detail: Annotated[
+        bool, typer.Option(help="Also print each org's aging customer by customer.")
+    ] = False,
 ) -> None:
-    """The whole job on a generated Xero sandbox: connect, sync, age, reconcile."""
+    """The whole job on generated Xero and QuickBooks sandboxes side by side: connect, sync,
+    one aging table for both, and a reconciliation of each against the ledger's own report."""
     from ar_sync.demo import run_demo
 
     ok = run_demo(
@@ -329,6 +334,7 @@ def demo(
         customers=customers,
         invoices=invoices,
         seed=seed,
+        detail=detail,
         out=stdout,
         err=stderr,
     )

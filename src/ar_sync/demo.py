@@ -1,4 +1,5 @@
-"""``ar-sync demo``: the main job end to end on a generated sandbox, then a reconciliation.
+"""``ar-sync demo``: the main job end to end on generated Xero and QuickBooks sandboxes, side by
+side, then a reconciliation of each.
 
 The reconciliation is the demo's proof: for every customer, the total of our aging (computed from
 the synced store) must equal the closing balance of the ledger's own aged-receivables report,
@@ -7,6 +8,7 @@ which the sandbox computes independently from its own books.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,13 +22,13 @@ from ar_sync.domain import Org
 from ar_sync.money import format_amount
 from ar_sync.orgs import open_connector, vault_for
 from ar_sync.progress import SyncProgressDisplay, sync_summary
-from ar_sync.report import OrgAging, render_table
+from ar_sync.report import OrgAging, render_org_summary, render_table
 from ar_sync.settings import Settings
 from ar_sync.snapshots import aging_for
 from ar_sync.store import Store
 from ar_sync.sync import sync_org
 
-DEMO_PLATFORMS = ("xero",)
+DEMO_PLATFORMS = ("xero", "quickbooks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,51 +69,61 @@ def run_demo(
     customers: int,
     invoices: int,
     seed: int,
+    detail: bool,
     out: Console,
     err: Console,
 ) -> bool:
-    """Start the sandboxes, connect, sync, print the aging and the reconciliation.
-
-    Returns True when every org reconciles to the cent.
-    """
+    """Start one generated sandbox per platform side by side, connect, sync each, then print one
+    aging table for every org (and, with ``detail``, each org's customers) and the
+    reconciliations. Returns True when every org reconciles to the cent."""
     now = utc_now()
     spec = GenerateSpec(customers=customers, invoices=invoices, seed=seed,
                         today=local_date(now, "UTC"))
-    ok = True
-    for platform in DEMO_PLATFORMS:
-        plugin = load_plugin(platform)
-        sandbox = plugin.start_sandbox(generate=spec)
-        try:
+    with ExitStack() as running:
+        orgs: list[Org] = []
+        for platform in DEMO_PLATFORMS:
+            plugin = load_plugin(platform)
+            sandbox = plugin.start_sandbox(generate=spec)
+            running.callback(sandbox.stop)
             err.print(f"Started a generated {plugin.display_name} sandbox at {sandbox.url}")
-            orgs = plugin.connect(
+            for org in plugin.connect(
                 ConnectOptions(sandbox_url=sandbox.url),
                 vault_for(None, settings, sandbox=True),
                 echo=err.print,
-            )
-            for org in orgs:
+            ):
                 store.save_org(org)
+                orgs.append(org)
                 err.print(f"Connected [bold]{escape(org.name)}[/] ({org.org_id})")
-            with SyncProgressDisplay(err) as display:
-                for org in orgs:
-                    connector = open_connector(org, settings)
-                    display.done(sync_org(store, connector, now=utc_now, progress=display))
-            for line in sync_summary(display.results):
-                out.print(line, markup=False, highlight=False)
-            for result in display.results:
-                org = result.org
-                aging = aging_for(store, org, as_of=local_date(utc_now(), org.timezone),
-                                  basis=Basis.DUE, scheme=Scheme.DAYS)
-                for table in render_table([aging], basis=Basis.DUE, scheme=Scheme.DAYS):
-                    out.print(table)
+        with SyncProgressDisplay(err) as display:
+            for org in orgs:
                 connector = open_connector(org, settings)
-                customer_ids = [c.customer_id for c in store.load_customers(org.org_id)]
+                try:
+                    display.done(sync_org(store, connector, now=utc_now, progress=display))
+                finally:
+                    connector.close()
+        for line in sync_summary(display.results):
+            out.print(line, markup=False, highlight=False)
+        agings = [
+            aging_for(store, result.org, as_of=local_date(utc_now(), result.org.timezone),
+                      basis=Basis.DUE, scheme=Scheme.DAYS)
+            for result in display.results
+        ]
+        if detail:
+            for table in render_table(agings, basis=Basis.DUE, scheme=Scheme.DAYS):
+                out.print(table)
+        out.print(render_org_summary(agings, basis=Basis.DUE, scheme=Scheme.DAYS))
+        ok = True
+        for result, aging in zip(display.results, agings, strict=True):
+            connector = open_connector(result.org, settings)
+            try:
+                customer_ids = [c.customer_id for c in store.load_customers(result.org.org_id)]
                 outcome = reconcile(connector, aging, customer_ids)
-                out.print(_reconciliation_line(outcome), markup=False, highlight=False)
-                for name, ours, theirs in outcome.mismatches:
-                    out.print(f"  {name}: ours {ours}, ledger {theirs}", markup=False)
-                ok = ok and outcome.matches
-        finally:
-            sandbox.stop()
+            finally:
+                connector.close()
+            out.print(_reconciliation_line(outcome), markup=False, highlight=False)
+            for name, ours, theirs in outcome.mismatches:
+                out.print(f"  {name}: ours {ours}, ledger {theirs}", markup=False)
+            ok = ok and outcome.matches
     return ok
 
 
@@ -121,11 +133,11 @@ def _reconciliation_line(outcome: Reconciliation) -> str:
     theirs = format_amount(outcome.theirs, currency)
     if outcome.matches:
         return (
-            f"Reconciled {outcome.org.name}: aging total {ours} {currency} equals the ledger's "
-            f"AgedReceivablesByContact total {theirs} {currency} across {outcome.customers} "
-            "contacts: OK"
+            f"Reconciled {outcome.org.name} ({outcome.org.platform}): aging total {ours} "
+            f"{currency} equals the ledger's own aged-receivables report, {theirs} {currency}, "
+            f"across {outcome.customers} customers: OK"
         )
     return (
-        f"MISMATCH {outcome.org.name}: aging total {ours} {currency}, ledger's report "
+        f"MISMATCH {outcome.org.name} ({outcome.org.platform}): aging total {ours} {currency}, ledger's report "
         f"{theirs} {currency}; {len(outcome.mismatches)} customers differ"
     )

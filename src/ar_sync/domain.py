@@ -75,11 +75,16 @@ class AllocationSource(StrEnum):
 
 
 class CreditKind(StrEnum):
-    """Kinds of customer credit that, while unapplied, reduce what a customer owes."""
+    """Kinds of customer credit that, while unapplied, reduce what a customer owes.
+
+    ``PAYMENT`` is a received payment as a document of its own (QuickBooks ``Payment``): it owns
+    its applications to invoices, and its unapplied part is a credit.
+    """
 
     CREDIT_NOTE = "credit_note"
     OVERPAYMENT = "overpayment"
     PREPAYMENT = "prepayment"
+    PAYMENT = "payment"
 
 
 @frozen
@@ -111,7 +116,12 @@ class Allocation:
 
 @frozen
 class Invoice:
-    """A sales invoice. Only ``status == OPEN`` with ``amount_due > 0`` is a receivable."""
+    """A sales invoice. Only ``status == OPEN`` with ``amount_due > 0`` is a receivable.
+
+    ``payments`` are the payment allocations the invoice reports itself (Xero). ``None`` means
+    the ledger reports payments as documents of their own (QuickBooks), which are ``Credit``
+    records of kind ``PAYMENT`` owning those allocations; the invoice then leaves them alone.
+    """
 
     org_id: str
     invoice_id: str
@@ -126,7 +136,7 @@ class Invoice:
     total: Decimal
     amount_due: Decimal
     updated_at: datetime
-    payments: tuple[Allocation, ...] = ()
+    payments: tuple[Allocation, ...] | None = ()
 
 
 @frozen

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import secrets
 import threading
 import urllib.error
@@ -22,6 +23,7 @@ from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
 
 from ar_sync.errors import AuthError, ConfigError, SourceError
+from ar_sync.redact import register_secret
 
 CALLBACK_PATH = "/callback"
 
@@ -106,6 +108,11 @@ class LoopbackListener:
 
     def wait(self, timeout: float, *, expected_state: str) -> str:
         """The authorization code from the redirect; checks ``state`` and the ``error`` field."""
+        return self.wait_for_redirect(timeout, expected_state=expected_state)["code"]
+
+    def wait_for_redirect(self, timeout: float, *, expected_state: str) -> dict[str, str]:
+        """Every query parameter of the redirect (QuickBooks adds ``realmId``), once ``state``
+        matches and a ``code`` is present; ``AuthError`` otherwise."""
         if not self._arrived.wait(timeout):
             raise AuthError(f"no authorization arrived within {timeout:.0f} seconds")
         params = self._received or {}
@@ -114,10 +121,9 @@ class LoopbackListener:
             raise AuthError(f"authorization refused: {detail}")
         if not secrets.compare_digest(params.get("state", ""), expected_state):
             raise AuthError("authorization redirect carried the wrong state; not trusting it")
-        code = params.get("code")
-        if not code:
+        if not params.get("code"):
             raise AuthError("authorization redirect carried no code")
-        return code
+        return dict(params)
 
 
 def follow_authorization(url: str, *, timeout: float = 30.0) -> None:
@@ -130,3 +136,34 @@ def follow_authorization(url: str, *, timeout: float = 30.0) -> None:
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise SourceError(f"cannot reach {urlsplit(url).netloc}: {reason}") from None
+
+
+SANDBOX_CLIENT_ID = "ar-sync-sandbox"  # what every ar-sync sandbox accepts by default
+SANDBOX_CLIENT_SECRET = "ar-sync-sandbox-secret"
+
+
+def client_credentials(
+    client_id: str | None,
+    client_secret: str | None,
+    *,
+    sandbox: bool,
+    platform: str,
+    display_name: str,
+) -> tuple[str, str]:
+    """The app's id and secret: given, from ``AR_SYNC_<PLATFORM>_CLIENT_ID`` / ``_SECRET``, or
+    (against a sandbox only) the sandboxes' defaults. ``ConfigError`` names what is missing."""
+    prefix = f"AR_SYNC_{platform.upper()}"
+    client_id = client_id or os.environ.get(f"{prefix}_CLIENT_ID")
+    client_secret = client_secret or os.environ.get(f"{prefix}_CLIENT_SECRET")
+    if sandbox:
+        return client_id or SANDBOX_CLIENT_ID, client_secret or SANDBOX_CLIENT_SECRET
+    if not client_id:
+        raise ConfigError(
+            f"no {display_name} client id: pass --client-id or set {prefix}_CLIENT_ID"
+        )
+    if not client_secret:
+        raise ConfigError(
+            f"no {display_name} client secret: pass --client-secret or set {prefix}_CLIENT_SECRET"
+        )
+    register_secret(client_secret)
+    return client_id, client_secret

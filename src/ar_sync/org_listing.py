@@ -25,14 +25,20 @@ class OrgRow:
     timezone: str
     sandbox: bool
     last_sync: datetime | None  # UTC, the end of the latest successful sync
-    open_ar: Decimal  # base currency, at the org's today
+    open_ar: Decimal | None  # base currency, at the org's today; None before a sync finished
 
 
 def org_rows(store: Store, *, now: datetime) -> list[OrgRow]:
     rows = []
     for org in store.list_orgs():
         last = store.last_sync_run(org.org_id)
-        total = aging_for(store, org, as_of=local_date(now, org.timezone)).report.total
+        # Before a first sync finishes the store holds part of the books: no figure beats a
+        # wrong one (``aging`` refuses such an org too).
+        total = (
+            aging_for(store, org, as_of=local_date(now, org.timezone)).report.total
+            if last
+            else None
+        )
         rows.append(
             OrgRow(
                 org_id=org.org_id,
@@ -61,7 +67,9 @@ def render_org_rows(rows: list[OrgRow], output: str) -> Table | str:
                     "timezone": row.timezone,
                     "sandbox": row.sandbox,
                     "last_sync": row.last_sync.isoformat() if row.last_sync else None,
-                    "open_ar": format_amount(row.open_ar, row.base_currency),
+                    "open_ar": None
+                    if row.open_ar is None
+                    else format_amount(row.open_ar, row.base_currency),
                 }
                 for row in rows
             ],
@@ -73,6 +81,10 @@ def render_org_rows(rows: list[OrgRow], output: str) -> Table | str:
     for row in rows:
         platform = f"{row.platform} (sandbox)" if row.sandbox else row.platform
         last = row.last_sync.strftime("%Y-%m-%d %H:%M") if row.last_sync else "never"
-        amount = f"{format_amount(row.open_ar, row.base_currency)} {row.base_currency}"
+        amount = (
+            "not synced"
+            if row.open_ar is None
+            else f"{format_amount(row.open_ar, row.base_currency)} {row.base_currency}"
+        )
         table.add_row(row.name, platform, row.org_id, last, amount)
     return table

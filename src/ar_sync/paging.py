@@ -8,7 +8,9 @@ A stream is read in one of two modes:
   status, so documents that were paid, voided or deleted leave the aging.
 
 When a full pull finishes, the stream turns incremental with ``watermark = full_started_at``: whatever
-changed while the full pull ran is read again by the next sync.
+changed while the full pull ran is read again by the next sync. A full pull that an earlier sync
+began and this one finished goes on at once with that incremental read, so a document paid
+between the interruption and the resume is not left open by the sync that completes.
 
 Pages are requested by *keyset*, not only by page number. The ledger sorts by last-update time,
 and a record updated mid-sync jumps to the end of that order, shifting every later record one
@@ -135,6 +137,15 @@ def watermark_pages(
                 mode=cursor.mode, watermark=watermark, full_started_at=cursor.full_started_at
             )
         yield FetchedPage(rows=rows, state=next_cursor.to_state())
+        if finished and next_cursor.mode == INCREMENTAL and cursor.mode == FULL and (
+            cursor.full_started_at is not None and cursor.full_started_at < started_at
+        ):
+            # A full pull resumed by a later sync: documents paid or voided since it began are
+            # no longer "open" and were not re-read, so catch up on them in this same sync.
+            cursor = next_cursor
+            since = _floor_second(next_cursor.watermark - start_overlap)
+            watermark, page, previous_ids, moved_by_page = cursor.watermark, 1, None, False
+            continue
         if finished:
             return
         assert newest is not None  # a full page has rows

@@ -270,3 +270,38 @@ def render_table(
             table = _org_table(org, names, caption, grouped=False)
         tables.append(table)
     return tables
+
+
+def render_org_summary(orgs: Sequence[OrgAging], *, basis: Basis, scheme: Scheme) -> Table:
+    """One table for several orgs: a row per org (its totals per bucket, in its own base
+    currency; under the org's name, its ledger and currency), for a side-by-side view across
+    ledgers. Rows keep the order given; amounts carry thousands separators."""
+    basis, scheme = Basis(basis), Scheme(scheme)
+    names = _check(orgs, basis, scheme)
+    aged_by = "due date" if basis is Basis.DUE else "invoice date"
+    unit = "days" if scheme is Scheme.DAYS else "calendar months"
+    dates = common_as_of(orgs)
+    table = Table(
+        title="Aged receivables by org" + (f" · as of {dates.isoformat()}" if dates else ""),
+        caption=f"Aged by {aged_by}, in {unit}; each row in its org's base currency",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    rows = []
+    for org in orgs:
+        cur = org.base_currency
+        cells = [_cell(org.report.totals[n], cur, grouped=True) for n in names]
+        cells.append(_cell(org.report.total, cur, grouped=True, bold=True))
+        label = Text(org.name)
+        label.append(f"\n{org.platform} · {cur}", style="dim")
+        rows.append((label, cells))
+    table.add_column("Org", overflow="fold", min_width=_NAME_MIN_WIDTH)
+    # Amounts keep their full width, as in the per-org tables; the org name folds instead.
+    for index, header in enumerate([*names, "Total"]):
+        width = max([len(header), *(len(cells[index]) for _, cells in rows)])
+        table.add_column(header, justify="right", no_wrap=True, min_width=width)
+    for label, cells in rows:
+        table.add_row(label, *cells)
+    return table

@@ -1,13 +1,19 @@
-"""Parsing ``--generate customers=40,invoices=400,seed=1`` into a ``GenerateSpec``."""
+"""What a sandbox serves: ``--generate customers=40,invoices=400,seed=1`` parsed into a
+``GenerateSpec``, and the list of companies a plugin's ``start_sandbox`` loads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ar_sync.connector import GenerateSpec
 from ar_sync.errors import ConfigError
+
+Company = TypeVar("Company")
 
 
 class _GenerateOptions(BaseModel):
@@ -41,3 +47,27 @@ def parse_generate(text: str, *, today: date) -> GenerateSpec:
     return GenerateSpec(
         customers=options.customers, invoices=options.invoices, seed=options.seed, today=today
     )
+
+
+def sandbox_companies(
+    company_files: list[Path] | None,
+    generate: GenerateSpec | None,
+    *,
+    load: Callable[[Path], Company],
+    generate_company: Callable[..., Company],
+    sample: Path,
+) -> list[Company]:
+    """The companies a sandbox serves, in order: each file, then a generated one (half as many
+    paid invoices as open ones beside them); with neither, the plugin's ``sample`` file."""
+    companies = [load(path) for path in company_files or ()]
+    if generate is not None:
+        companies.append(
+            generate_company(
+                customers=generate.customers,
+                invoices=generate.invoices,
+                paid=generate.invoices // 2,
+                seed=generate.seed,
+                today=generate.today,
+            )
+        )
+    return companies or [load(sample)]

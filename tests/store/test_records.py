@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -292,3 +293,23 @@ def test_a_page_of_a_thousand_invoices(org_store: Store) -> None:
     open_invoices, _ = org_store.load_receivables(ORG)
     assert len(open_invoices) == 999  # I0000 has nothing due
     assert sum((i.amount_due for i in open_invoices), Decimal(0)) == Decimal("4995.00")
+
+
+def test_payment_documents_own_their_applications_against_invoice_updates(
+    org_store: Store,
+) -> None:
+    """QuickBooks: a Payment (a credit of kind payment) owns its applications; an invoice that
+    reports no payments of its own (``payments=None``) leaves them in place when it changes."""
+    applied = replace(payment("PMT1:0:I1", "I1", "15.00"), source_id="PMT1")
+    paid_by_document = credit(
+        "PMT1", kind=CreditKind.PAYMENT, remaining=Decimal("5.00"), allocations=(applied,)
+    )
+    with org_store.transaction() as tx:
+        org_store.upsert_records(tx, [invoice("I1", payments=None), paid_by_document])
+    with org_store.transaction() as tx:
+        org_store.upsert_records(tx, [invoice("I1", payments=None, amount_due=Decimal("85.00"))])
+    loaded = org_store.load_invoices(ORG, with_allocations=True)[0]
+    assert (loaded.amount_due, loaded.payments) == (Decimal("85.00"), (applied,))
+    with org_store.transaction() as tx:
+        org_store.delete_records(tx, ORG, [("credit", "PMT1")])
+    assert org_store.load_invoices(ORG, with_allocations=True)[0].payments == ()

@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
+from ar_sync.sandbox_kit.reply import to_response
 from ar_sync_xero.sandbox import api, control, identity, wire
 from ar_sync_xero.sandbox.company import Company
 from ar_sync_xero.sandbox.faults import FaultBook, Triggered
@@ -92,14 +93,7 @@ class SandboxApp:
             reply = self._serve_control(request)
         else:
             reply = self._serve_logged(request)
-        response = Response(reply.body, status=reply.status)
-        if reply.content_type:
-            response.content_type = reply.content_type
-        else:
-            del response.headers["Content-Type"]
-        for name, value in reply.headers.items():
-            response.headers[name] = value
-        return response(environ, start_response)
+        return to_response(reply)(environ, start_response)
 
     # ------------------------------------------------------------------ Xero's paths
 

@@ -14,12 +14,13 @@ call uses no quota. Every admitted or refused call reports what is left in
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from ar_sync.sandbox_kit.windows import FixedWindow
 
 DAY_SECONDS = 86_400.0
 
@@ -36,31 +37,9 @@ class SandboxLimits:
 
 
 @dataclass
-class _Window:
-    """A fixed window of ``length`` seconds that opens with the first call counted in it."""
-
-    length: float
-    started: float | None = None
-    count: int = 0
-
-    def roll(self, now: float) -> None:
-        if self.started is None or now >= self.started + self.length:
-            self.started, self.count = None, 0
-
-    def take(self, now: float) -> None:
-        if self.started is None:
-            self.started = now
-        self.count += 1
-
-    def retry_after(self, now: float) -> int:
-        end = (self.started if self.started is not None else now) + self.length
-        return max(1, math.ceil(end - now))
-
-
-@dataclass
 class _Tenant:
-    minute: _Window
-    day: _Window
+    minute: FixedWindow
+    day: FixedWindow
     in_flight: int = 0
 
 
@@ -80,9 +59,9 @@ class RateLimiter:
         self.limits = limits
         self._clock = clock
         self._lock = threading.Lock()
-        self._app = _Window(limits.window_seconds)
+        self._app = FixedWindow(limits.window_seconds)
         self._tenants: defaultdict[str, _Tenant] = defaultdict(
-            lambda: _Tenant(_Window(limits.window_seconds), _Window(DAY_SECONDS))
+            lambda: _Tenant(FixedWindow(limits.window_seconds), FixedWindow(DAY_SECONDS))
         )
 
     def acquire(self, tenant_id: str) -> Decision:

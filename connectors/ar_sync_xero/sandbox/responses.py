@@ -1,7 +1,7 @@
 """Replies as the sandbox builds them, and Xero's error bodies.
 
-A ``Reply`` is plain data (so a reply can be cached for idempotent replay); ``app.py`` turns it
-into a werkzeug ``Response``. Error bodies:
+A ``Reply`` is plain data (so a reply can be cached for idempotent replay); it and
+``json_reply`` come from ``ar_sync.sandbox_kit.reply``. Error bodies:
 
 - 400: the ``ValidationException`` envelope the SDK parses into ``AccountingBadRequestException``;
 - 401/403/404/405/429/5xx: Xero's problem-details JSON ``{"Type", "Title", "Status", "Detail"}``;
@@ -11,42 +11,32 @@ into a werkzeug ``Response``. Error bodies:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 
+from ar_sync.sandbox_kit.reply import JSON, Reply, json_reply
 from ar_sync_xero.sandbox import wire
 
-JSON = "application/json; charset=utf-8"
+__all__ = [
+    "JSON",
+    "Reply",
+    "control_error",
+    "forbidden",
+    "json_reply",
+    "method_not_allowed",
+    "not_found",
+    "oauth_error",
+    "problem",
+    "rate_limited",
+    "server_error",
+    "unauthorized",
+    "validation_error",
+]
+
 _RATE_LIMIT_DETAILS = {
     "minute": "You've exceeded the per minute rate limit",
     "day": "You've exceeded the daily rate limit",
     "appminute": "You've exceeded the app per minute rate limit",
     "concurrent": "You've exceeded the concurrent request limit",
 }
-
-
-@dataclass(frozen=True)
-class Reply:
-    """Status, body and headers of one response, plus the writes it made (for the write log).
-
-    ``writes`` are dicts with ``kind``, ``target_id`` and kind-specific fields.
-    """
-
-    status: int
-    body: bytes = b""
-    content_type: str | None = JSON
-    headers: Mapping[str, str] = field(default_factory=dict)
-    writes: tuple[dict[str, object], ...] = ()
-
-    def with_headers(self, extra: Mapping[str, str]) -> Reply:
-        return replace(self, headers={**self.headers, **extra})
-
-
-def json_reply(
-    body: str | object, status: int = 200, *, writes: tuple[dict[str, object], ...] = ()
-) -> Reply:
-    """A JSON reply; ``body`` is JSON text already, or a value for ``wire.dumps``."""
-    text = body if isinstance(body, str) else wire.dumps(body)
-    return Reply(status, text.encode(), writes=writes)
 
 
 def validation_error(message: str) -> Reply:

@@ -11,23 +11,14 @@ From the command line: ``ar-sync sandbox serve --platform xero``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Self
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
+from ar_sync.sandbox_kit.server import LoopbackServer
 from ar_sync_xero.sandbox.app import SandboxApp
 from ar_sync_xero.sandbox.company import Company
 from ar_sync_xero.sandbox.identity import DEFAULT_SCOPE
 from ar_sync_xero.sandbox.limits import SandboxLimits
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr (the sandbox keeps its own call log); errors are still logged."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
 
 
 class XeroSandbox:
@@ -60,8 +51,7 @@ class XeroSandbox:
         if not self.app.states:
             raise ValueError("a sandbox needs at least one company")
         self.host, self.port = host, port
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer(self.app, host=host, port=port, name="xero-sandbox")
 
     @property
     def tenant_ids(self) -> list[str]:
@@ -71,9 +61,7 @@ class XeroSandbox:
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``; the base URL of ``IdentityApi``."""
-        if self._server is None:
-            raise RuntimeError("the sandbox is not running; call start() first")
-        return f"http://{self.host}:{self._server.server_port}"
+        return f"http://{self.host}:{self._server.port}"
 
     @property
     def api_url(self) -> str:
@@ -100,29 +88,11 @@ class XeroSandbox:
         return self.app.identity.issue(client_id, client_secret, scope)
 
     def start(self) -> Self:
-        if self._server is not None:
-            raise RuntimeError("the sandbox is already running")
-        self._server = make_server(
-            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
-        )
-        # A short poll interval makes stop() take milliseconds instead of half a second.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="xero-sandbox",
-            daemon=True,
-        )
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        assert self._thread is not None
-        self._thread.join()
-        self._server = self._thread = None
+        self._server.stop()
 
     def __enter__(self) -> Self:
         return self.start()

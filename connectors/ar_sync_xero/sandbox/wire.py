@@ -4,17 +4,33 @@ Money leaves the sandbox as JSON numbers with the exact decimal text of a ``Deci
 (``115.00``), never through ``float``; the SDK parses them back with ``parse_float=Decimal``.
 Every date and date-time field is ``/Date(<Unix milliseconds>+0000)/``: a calendar date is
 midnight UTC of that day, which is how the SDK turns it back into the same ``date``.
+``dumps``, ``RawJSON`` and ``decimal_text`` come from ``ar_sync.sandbox_kit.jsonwire``.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from email.utils import parsedate_to_datetime
-from json.encoder import encode_basestring_ascii
+
+from ar_sync.sandbox_kit.jsonwire import RawJSON, decimal_text, dumps
+
+__all__ = [
+    "EPOCH",
+    "RawJSON",
+    "decimal_text",
+    "dumps",
+    "envelope",
+    "iso_day",
+    "ms_date",
+    "ms_datetime",
+    "parse_date",
+    "parse_datetime",
+    "parse_http_instant",
+    "utc_now",
+]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -23,70 +39,6 @@ _ISO_RE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 )
-
-
-class RawJSON:
-    """Text that is already JSON (a cached record); ``dumps`` copies it verbatim."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-def dumps(value: object) -> str:
-    """Encode dicts, lists, str, bool, None, int, ``Decimal`` and ``RawJSON`` as compact JSON.
-
-    ``Decimal`` keeps its exponent (``Decimal("115.00")`` -> ``115.00``); floats are refused
-    because a float would already have lost the cents.
-    """
-    parts: list[str] = []
-    _encode(value, parts.append)
-    return "".join(parts)
-
-
-def _encode(value: object, out: Callable[[str], object]) -> None:
-    if isinstance(value, str):
-        out(encode_basestring_ascii(value))
-    elif value is None:
-        out("null")
-    elif value is True:
-        out("true")
-    elif value is False:
-        out("false")
-    elif isinstance(value, Decimal):
-        out(decimal_text(value))
-    elif isinstance(value, int):
-        out(str(value))
-    elif isinstance(value, dict):
-        out("{")
-        first = True
-        for key, item in value.items():
-            if not first:
-                out(",")
-            first = False
-            out(encode_basestring_ascii(key))
-            out(":")
-            _encode(item, out)
-        out("}")
-    elif isinstance(value, list | tuple):
-        out("[")
-        for index, item in enumerate(value):
-            if index:
-                out(",")
-            _encode(item, out)
-        out("]")
-    elif isinstance(value, RawJSON):
-        out(value.text)
-    else:
-        raise TypeError(f"cannot encode {type(value).__name__} as Xero JSON")
-
-
-def decimal_text(value: Decimal) -> str:
-    """Plain decimal text without an exponent; negative zero is written as zero."""
-    if value == 0:
-        value = value.copy_abs()
-    return format(value, "f")
 
 
 def ms_datetime(instant: datetime) -> str:

@@ -232,7 +232,7 @@ def _allocation_row(a: Allocation) -> dict[str, Any]:
 
 
 def _check_invoice_payments(invoice: Invoice) -> None:
-    for a in invoice.payments:
+    for a in invoice.payments or ():
         if (
             a.org_id != invoice.org_id
             or a.invoice_id != invoice.invoice_id
@@ -269,7 +269,8 @@ def upsert_records(conn: Connection, records: Iterable[Record]) -> dict[str, int
 
     Allocations are owned by the document that reports them, and replaced with it:
 
-    - an invoice replaces every ``payment`` allocation onto it with ``invoice.payments``;
+    - an invoice replaces every ``payment`` allocation onto it with ``invoice.payments``, unless
+      ``payments`` is None (its payments are ``PAYMENT`` credits, which own them);
     - a credit replaces every allocation of its kind whose ``source_id`` is the credit with
       ``credit.allocations``.
 
@@ -292,7 +293,8 @@ def upsert_records(conn: Connection, records: Iterable[Record]) -> dict[str, int
             _check_instant(record.updated_at, f"invoice {record.invoice_id}")
             _check_invoice_payments(record)
             invoice_rows.append(_invoice_row(record))
-            invoice_allocs[(record.org_id, record.invoice_id)] = record.payments
+            if record.payments is not None:
+                invoice_allocs[(record.org_id, record.invoice_id)] = record.payments
         elif isinstance(record, Credit):
             _check_instant(record.updated_at, f"credit {record.credit_id}")
             _check_credit_allocations(record)
@@ -603,10 +605,9 @@ def load_credits(
     rows = list(conn.execute(query))
     allocs: dict[tuple[str, str], list[Allocation]] = {}
     if with_allocations:
-        alloc_query = select(allocations).where(
-            allocations.c.org_id == org_id,
-            allocations.c.source != AllocationSource.PAYMENT.value,
-        )
+        # A credit's own applications: payments onto invoices count only for credits of
+        # kind ``payment`` (QuickBooks), whose id they carry as source_id.
+        alloc_query = select(allocations).where(allocations.c.org_id == org_id)
         for arow in conn.execute(alloc_query):
             allocs.setdefault((arow.source, arow.source_id), []).append(_allocation(arow))
     found = [

@@ -1,0 +1,440 @@
+"""python-quickbooks and intuit-oauth, wired for ar-sync: vault tokens, pacing, retries, errors.
+
+``QuickBooksClient.call(endpoint, fn)`` runs ``fn(qb)`` (one python-quickbooks call on one realm):
+
+1. waits for the realm's pacer (under 500 calls a minute and 10 in flight, QuickBooks' limits);
+2. refreshes the access token first when it has under ``REFRESH_MARGIN`` seconds left, and once
+   more on a 401 (python-quickbooks never refreshes on its own); every refresh saves the rotated
+   refresh token to the vault before the new access token is used, because QuickBooks rotates
+   refresh tokens and refuses the previous one;
+3. translates python-quickbooks, intuit-oauth and transport exceptions into ``ar_sync.errors``.
+   python-quickbooks' exceptions carry no HTTP status or headers, so the client's
+   ``process_request`` (the library's own seam) records the last response's status and headers:
+   a 429 is recognised by status, or failing that by its ThrottleExceeded (3001) text;
+4. retries ``RetriableSourceError`` (429, 5xx, dropped connections, malformed bodies) with
+   tenacity, honouring ``Retry-After`` when QuickBooks sends one.
+
+Every call is made with ``use_decimal=True`` and ``minorversion=75``; models get ``qb=`` always.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from intuitlib.client import AuthClient
+from intuitlib.exceptions import AuthClientError
+from oauthlib.oauth2.rfc6749.errors import InsecureTransportError
+from quickbooks import QuickBooks
+from quickbooks.exceptions import AuthorizationException, QuickbooksException
+
+from ar_sync.connector import CallStats, CredentialVault
+from ar_sync.errors import (
+    ArSyncError,
+    AuthError,
+    ConfigError,
+    FatalSourceError,
+    RetriableSourceError,
+)
+from ar_sync.pacing import RateLimits, RequestPacer
+from ar_sync.redact import register_secret
+from ar_sync.retry import RetryPolicy, call_with_retries
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+MINOR_VERSION = 75  # Intuit serves 1-74 as 75 since 2025-08-01
+# 500 calls a minute and 10 in flight per app and realm; a little headroom for clock skew.
+QUICKBOOKS_LIMITS = RateLimits(per_window=490, window_seconds=60.0, concurrent=10)
+REQUEST_TIMEOUT = (10.0, 120.0)  # seconds: connect, read
+REFRESH_MARGIN = 300.0  # seconds of access-token life below which we refresh before a call
+STALE_OBJECT = "5010"  # Fault code of a write naming an out-of-date SyncToken
+THROTTLED = "3001"
+TOKEN_ENDPOINT_NAME = "POST oauth2/v1/tokens/bearer"
+DISCOVERY_ENDPOINT_NAME = "GET .well-known/openid_configuration"  # read once per client
+RECONNECT_HINT = "run `ar-sync connect quickbooks` again"
+
+
+@dataclass(frozen=True, slots=True)
+class QuickBooksEndpoints:
+    """Where QuickBooks lives: Intuit's service, or a sandbox at one base URL.
+
+    ``discovery`` is what intuit-oauth's ``AuthClient`` takes as ``environment``: ``"production"``
+    or the URL of a discovery document. ``api_base`` is python-quickbooks' ``api_url_v3``.
+    """
+
+    discovery: str
+    api_base: str
+    sandbox: bool = False
+
+    @classmethod
+    def production(cls) -> QuickBooksEndpoints:
+        return cls(discovery="production", api_base=QuickBooks.api_url_v3)
+
+    @classmethod
+    def for_sandbox(cls, url: str) -> QuickBooksEndpoints:
+        base = url.rstrip("/")
+        if urlsplit(base).scheme == "http":
+            # requests-oauthlib refuses plain http; a sandbox on loopback is the only such case.
+            os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+        return cls(
+            discovery=f"{base}/.well-known/openid_configuration",
+            api_base=f"{base}/v3",
+            sandbox=True,
+        )
+
+    @classmethod
+    def for_api_url(cls, api_url: str | None) -> QuickBooksEndpoints:
+        return cls.for_sandbox(api_url) if api_url else cls.production()
+
+
+def new_auth_client(
+    endpoints: QuickBooksEndpoints,
+    *,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str = "http://127.0.0.1/callback",
+    access_token: str | None = None,
+    refresh_token: str | None = None,
+) -> AuthClient:
+    """An intuit-oauth client reading its endpoints from ``endpoints.discovery``."""
+    try:
+        return AuthClient(
+            client_id,
+            client_secret,
+            redirect_uri,
+            endpoints.discovery,
+            access_token=access_token,
+            refresh_token=refresh_token,
+        )
+    except AuthClientError as exc:
+        raise RetriableSourceError(
+            f"QuickBooks' OAuth discovery document answered HTTP {exc.status_code}"
+        ) from None
+    except requests.RequestException as exc:
+        raise RetriableSourceError(
+            f"cannot reach QuickBooks' OAuth discovery document: {type(exc).__name__}"
+        ) from None
+
+
+def token_document(auth: AuthClient, *, now: float) -> dict[str, Any]:
+    """What the vault keeps of a token response: both tokens and when each expires (epoch s)."""
+    register_secret(auth.access_token)
+    register_secret(auth.refresh_token)
+    return {
+        "access_token": auth.access_token,
+        "refresh_token": auth.refresh_token,
+        "expires_at": now + float(getattr(auth, "expires_in", None) or 3600),
+        "refresh_expires_at": now
+        + float(getattr(auth, "x_refresh_token_expires_in", None) or 100 * 86_400),
+    }
+
+
+def oauth_error(exc: AuthClientError) -> str:
+    """The OAuth ``error`` code of a failed token call (never the body, which may echo input)."""
+    try:
+        body = exc.response.json()
+    except ValueError:
+        return f"HTTP {exc.status_code}"
+    return str(body.get("error") or f"HTTP {exc.status_code}") if isinstance(body, dict) else (
+        f"HTTP {exc.status_code}"
+    )
+
+
+def translate_oauth(exc: AuthClientError, what: str) -> ArSyncError:
+    """A failed intuit-oauth call as an error of the tree."""
+    if exc.status_code == 429 or exc.status_code >= 500:
+        return RetriableSourceError(f"QuickBooks' token service answered {exc.status_code} to {what}")
+    error = oauth_error(exc)
+    if error == "invalid_grant":
+        return AuthError(f"QuickBooks refused the stored refresh token (invalid_grant); {RECONNECT_HINT}")
+    return AuthError(f"QuickBooks refused {what} ({error}); {RECONNECT_HINT}")
+
+
+class _ObservedQuickBooks(QuickBooks):
+    """python-quickbooks with a timeout and the last response's status and headers kept.
+
+    ``process_request`` is the library's seam for the transport; everything else is unchanged.
+    """
+
+    _observed = threading.local()
+
+    def process_request(
+        self, request_type: str, url: str, headers: Any = "", params: Any = "", data: Any = ""
+    ) -> requests.Response:
+        if self.session is None:
+            raise QuickbooksException("No session manager")
+        headers.update({"Authorization": "Bearer " + self.session.access_token})
+        self._observed.status, self._observed.headers = None, {}
+        response = self.session.request(
+            request_type, url, headers=headers, params=params, data=data, timeout=REQUEST_TIMEOUT
+        )
+        self._observed.status, self._observed.headers = response.status_code, response.headers
+        return response
+
+    def last_response(self) -> tuple[int | None, Any]:
+        return getattr(self._observed, "status", None), getattr(self._observed, "headers", {})
+
+
+class StaleObject(FatalSourceError):
+    """A write named an out-of-date ``SyncToken`` (Fault 5010); re-read and try again."""
+
+
+def translate(exc: BaseException, endpoint: str, status: int | None, headers: Any) -> ArSyncError:
+    """Map a python-quickbooks or transport exception to the error tree. No secrets in messages."""
+    if isinstance(exc, ArSyncError):
+        return exc
+    if isinstance(exc, QuickbooksException):
+        code = str(exc.error_code)
+        text = f"{exc.message} {exc.detail}"
+        if status == 429 or code == THROTTLED or "ThrottleExceeded" in text:
+            retry_after = headers.get("Retry-After") if headers else None
+            return RetriableSourceError(
+                f"QuickBooks rate limit on {endpoint}",
+                retry_after=float(retry_after) if retry_after else None,
+            )
+        if isinstance(exc, AuthorizationException) or status == 401:
+            return AuthError(f"QuickBooks rejected the access token on {endpoint}; {RECONNECT_HINT}")
+        if status == 403:
+            return AuthError(
+                f"QuickBooks refused access on {endpoint} (403): the company may have been "
+                f"disconnected; {RECONNECT_HINT}"
+            )
+        if status is not None and status >= 500:
+            return RetriableSourceError(f"QuickBooks answered {status} on {endpoint}")
+        if code == STALE_OBJECT:
+            return StaleObject(f"QuickBooks refused {endpoint}: stale SyncToken (5010)")
+        if status == 200 or "Error reading json response" in str(exc.message):
+            return RetriableSourceError(f"QuickBooks sent a malformed response for {endpoint}")
+        return FatalSourceError(f"QuickBooks refused {endpoint} ({code}): {exc.message}")
+    if isinstance(exc, InsecureTransportError):
+        return ConfigError("QuickBooks' API address must use https")
+    if isinstance(exc, AuthClientError):
+        return translate_oauth(exc, "a token refresh")
+    if isinstance(exc, (requests.RequestException, OSError)):
+        return RetriableSourceError(f"cannot reach QuickBooks for {endpoint}: {type(exc).__name__}")
+    if isinstance(exc, ValueError):
+        return RetriableSourceError(f"QuickBooks sent a malformed response for {endpoint}")
+    raise exc
+
+
+class QuickBooksClient:
+    """One QuickBooks company (realm) and its OAuth grant, as stored in the vault."""
+
+    def __init__(
+        self,
+        *,
+        endpoints: QuickBooksEndpoints,
+        vault: CredentialVault,
+        connection_id: str,
+        realm_id: str,
+        limits: RateLimits = QUICKBOOKS_LIMITS,
+        retry: RetryPolicy = RetryPolicy(),
+        stats: CallStats | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        secret = vault.load(connection_id)
+        if not secret or not (secret.get("token") or {}).get("refresh_token"):
+            raise ConfigError(f"no stored QuickBooks credentials for this company; {RECONNECT_HINT}")
+        self.endpoints = endpoints
+        self.realm_id = realm_id
+        self.stats = stats or CallStats()
+        self._vault = vault
+        self._connection_id = connection_id
+        self._retry = retry
+        self._clock = clock
+        self._pacer = RequestPacer(limits)
+        self._lock = threading.RLock()
+        self._auth: AuthClient | None = None
+        self._qb: _ObservedQuickBooks | None = None
+
+    # -- tokens ---------------------------------------------------------------------------
+    def _secret(self) -> dict[str, Any]:
+        secret = self._vault.load(self._connection_id)
+        if not secret:
+            raise AuthError(f"the stored QuickBooks credentials are gone; {RECONNECT_HINT}")
+        return secret
+
+    def _session(self) -> _ObservedQuickBooks:
+        """The python-quickbooks client, refreshed first when the access token is nearly spent."""
+        with self._lock:
+            token = self._secret()["token"]
+            if token["expires_at"] - self._clock() < REFRESH_MARGIN:
+                self.refresh()
+            elif self._qb is None:
+                self._build(token)
+            assert self._qb is not None
+            return self._qb
+
+    def _auth_client(self, token: dict[str, Any]) -> AuthClient:
+        if self._auth is None:
+            secret = self._secret()
+            self.stats.count(DISCOVERY_ENDPOINT_NAME)  # intuit-oauth reads it on construction
+            self._auth = new_auth_client(
+                self.endpoints,
+                client_id=secret["client_id"],
+                client_secret=secret["client_secret"],
+            )
+        self._auth.access_token = token["access_token"]
+        self._auth.refresh_token = token["refresh_token"]
+        return self._auth
+
+    def _build(self, token: dict[str, Any]) -> None:
+        auth = self._auth_client(token)
+        qb = _ObservedQuickBooks(
+            auth_client=auth,
+            refresh_token=token["refresh_token"],
+            company_id=self.realm_id,
+            minorversion=MINOR_VERSION,
+            use_decimal=True,
+        )
+        qb.api_url_v3 = qb.sandbox_api_url_v3 = self.endpoints.api_base
+        self._qb = qb
+
+    def refresh(self) -> None:
+        """Trade the refresh token for new tokens and save them before anything uses them."""
+        with self._lock:
+            secret = self._secret()
+            auth = self._auth_client(secret["token"])
+            self.stats.count(TOKEN_ENDPOINT_NAME)
+            try:
+                auth.refresh(refresh_token=secret["token"]["refresh_token"])
+            except AuthClientError as exc:
+                raise translate_oauth(exc, "a token refresh") from None
+            except requests.RequestException as exc:
+                raise RetriableSourceError(
+                    f"cannot reach QuickBooks' token service: {type(exc).__name__}"
+                ) from None
+            secret["token"] = token_document(auth, now=self._clock())
+            self._vault.save(self._connection_id, secret)
+            log.info("saved a refreshed QuickBooks token for connection %s", self._connection_id)
+            self._build(secret["token"])
+
+    # -- calls ----------------------------------------------------------------------------
+    def call(self, endpoint: str, fn: Callable[[QuickBooks], T]) -> T:
+        """Run ``fn(qb)`` paced, refreshed when due or on a 401, translated and retried."""
+
+        def on_wait(seconds: float, error: BaseException) -> None:
+            self.stats.retries += 1
+            self.stats.waited_seconds += seconds
+
+        return call_with_retries(
+            lambda: self._attempt(endpoint, fn), policy=self._retry, on_wait=on_wait
+        )
+
+    def _attempt(self, endpoint: str, fn: Callable[[QuickBooks], T]) -> T:
+        qb: _ObservedQuickBooks | None = None
+        try:
+            qb = self._session()
+            try:
+                return self._send(endpoint, fn, qb)
+            except AuthorizationException as exc:
+                if qb.last_response()[0] != 401:
+                    raise
+                log.info("401 on %s: refreshing the access token once (%s)", endpoint, exc.error_code)
+                self.refresh()
+                qb = self._session()
+                return self._send(endpoint, fn, qb)
+        except Exception as exc:  # noqa: BLE001 - everything leaves through the error tree
+            status, headers = qb.last_response() if qb is not None else (None, {})
+            raise translate(exc, endpoint, status, headers) from None
+
+    def _send(self, endpoint: str, fn: Callable[[QuickBooks], T], qb: QuickBooks) -> T:
+        self.stats.count(endpoint)
+        with self._pacer.slot():
+            return fn(qb)
+
+    # -- requests the connector makes -------------------------------------------------------
+    def query(self, select: str) -> dict[str, Any]:
+        """``POST query`` with a statement of QuickBooks' query language; the ``QueryResponse``."""
+        body = self.call("POST query", lambda qb: qb.query(select))
+        return _envelope(body, "QueryResponse", "query")
+
+    def read(self, entity: str, entity_id: str) -> dict[str, Any]:
+        """``GET <entity>/<id>``; the entity's JSON."""
+        body = self.call(
+            f"GET {entity.lower()}/{{id}}", lambda qb: qb.get_single_object(entity, entity_id)
+        )
+        return _envelope(body, entity, f"{entity} {entity_id}")
+
+    def change_data_capture(self, entities: list[str], changed_since: str) -> list[dict[str, Any]]:
+        """``GET cdc``: the ``QueryResponse`` list of the answer (one element per entity)."""
+        body = self.call(
+            "GET cdc", lambda qb: qb.change_data_capture(",".join(entities), changed_since)
+        )
+        answers = body.get("CDCResponse") if isinstance(body, dict) else None
+        if not isinstance(answers, list):
+            raise RetriableSourceError("QuickBooks sent a malformed change-data-capture answer")
+        groups: list[dict[str, Any]] = []
+        for answer in answers:
+            groups.extend(answer.get("QueryResponse") or [])
+        return groups
+
+    def report(self, name: str, params: dict[str, str]) -> dict[str, Any]:
+        """``GET reports/<name>`` with its query parameters; the report JSON."""
+        body = self.call(f"GET reports/{name}", lambda qb: qb.get_report(name, params))
+        if not isinstance(body, dict) or "Rows" not in body:
+            raise RetriableSourceError(f"QuickBooks sent a malformed {name} report")
+        return body
+
+    def sparse_update(
+        self,
+        entity: str,
+        entity_id: str,
+        fields: dict[str, Any],
+        *,
+        request_id: str,
+        sync_token: str | None = None,
+    ) -> dict[str, Any]:
+        """Change only ``fields`` of one entity; the entity as QuickBooks returns it.
+
+        ``sync_token`` is the version the change was decided on (read afresh when None). When
+        QuickBooks answers that it is stale (Fault 5010: someone changed the entity since), the
+        entity is re-read and the write retried once with the current token. ``request_id``
+        (at most 48 characters) makes each attempt idempotent on QuickBooks' side, so a retry
+        after a dropped connection is not applied twice.
+        """
+        token = sync_token if sync_token is not None else self._sync_token(entity, entity_id)
+        for attempt in (1, 2):
+            body = {"Id": entity_id, "SyncToken": token, "sparse": True, **fields}
+            try:
+                answer = self.call(
+                    f"POST {entity.lower()}",
+                    lambda qb, b=body, rid=f"{request_id}-{attempt}": qb.update_object(
+                        entity, json.dumps(b, default=str), request_id=rid
+                    ),
+                )
+            except StaleObject:
+                if attempt == 2:
+                    raise
+                log.info("stale SyncToken on %s %s: re-reading once", entity, entity_id)
+                token = self._sync_token(entity, entity_id)
+                continue
+            return _envelope(answer, entity, f"{entity} {entity_id}")
+        raise AssertionError("unreachable")
+
+    def _sync_token(self, entity: str, entity_id: str) -> str:
+        return str(self.read(entity, entity_id).get("SyncToken"))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._auth is not None:
+                self._auth.close()
+            if self._qb is not None and self._qb.session is not None:
+                self._qb.session.close()
+            self._auth = self._qb = None
+
+
+def _envelope(body: Any, key: str, what: str) -> dict[str, Any]:
+    value = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(value, dict):
+        raise RetriableSourceError(f"QuickBooks sent a malformed answer for {what}")
+    return value

@@ -1,0 +1,247 @@
+"""The QuickBooks Online connector: customers, invoices, credit memos and payments of one realm.
+
+Streams, in sync order: ``customers``, ``invoices``, ``credit_memos``, ``payments``. Each is read
+
+- **first (full)** by query, only what is open: ``select * from Invoice where Balance > '0'``,
+  credit memos with ``RemainingCredit > '0'``, payments with ``UnappliedAmt > '0'``, every customer;
+  1,000 rows a page, ordered by ``MetaData.LastUpdatedTime`` and paged by keyset (see
+  ``ar_sync.paging``), so a document changed mid-sync is not skipped;
+- **later, by change data capture** (``GET cdc``, every entity of every stream in one call, shared
+  by the streams whose watermark is the same) while the watermark is under ``CDC_LOOKBACK`` old.
+  CDC sees deletions as tombstones, which remove rows. QuickBooks answers at most 1,000 objects:
+  an answer at that cap is split, first into one CDC call per entity, then, for an entity still
+  at the cap, into keyset pages of a ``MetaData.LastUpdatedTime >=`` query;
+- **later, by query** when the watermark is older than CDC allows (30 days): every row changed
+  since the watermark, whatever its balance, so paid documents leave the aging. A query cannot
+  see deletions; those wait for a later CDC window.
+
+Rows are fetched as raw JSON (amounts as ``Decimal``) and mapped one by one, so one record that
+cannot be read becomes a counted ``DataError`` instead of a lost page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from ar_sync.connector import CallStats, Page, StreamState
+from ar_sync.domain import Org, Record
+from ar_sync.errors import DataError
+from ar_sync.paging import FULL, INCREMENTAL, PageRequest, StreamCursor, watermark_pages
+from ar_sync_quickbooks import mapping
+from ar_sync_quickbooks.client import QuickBooksClient
+
+PAGE_SIZE = 1000  # QuickBooks' MAXRESULTS ceiling
+CDC_CAP = 1000  # objects in one CDC answer
+CDC_LOOKBACK = timedelta(days=30) - timedelta(hours=1)  # what CDC allows, less clock slack
+START_OVERLAP = timedelta(minutes=2)  # re-read before the watermark, as ar_sync.paging does
+UPDATED = "MetaData.LastUpdatedTime"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    """How one QuickBooks entity is read and mapped.
+
+    ``open_filter`` is the ``WHERE`` of the first, full read; ``kind`` is the store's record kind
+    a CDC tombstone of this entity deletes.
+    """
+
+    name: str
+    entity: str
+    kind: str
+    open_filter: str | None
+    map: Callable[..., Record]
+
+
+STREAMS: tuple[StreamSpec, ...] = (
+    StreamSpec("customers", "Customer", "customer", None, mapping.customer_from_quickbooks),
+    StreamSpec("invoices", "Invoice", "invoice", "Balance > '0'", mapping.invoice_from_quickbooks),
+    StreamSpec(
+        "credit_memos",
+        "CreditMemo",
+        "credit",
+        "RemainingCredit > '0'",
+        mapping.credit_memo_from_quickbooks,
+    ),
+    StreamSpec("payments", "Payment", "credit", "UnappliedAmt > '0'", mapping.payment_from_quickbooks),
+)
+_BY_NAME = {spec.name: spec for spec in STREAMS}
+ALL_ENTITIES = [spec.entity for spec in STREAMS]
+
+
+def quote(value: str) -> str:
+    """A string literal of QuickBooks' query language (``'`` escaped as ``\\'``)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def instant_literal(moment: datetime) -> str:
+    """A UTC instant as QuickBooks compares timestamps: ISO-8601 with an explicit offset."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def select_statement(spec: StreamSpec, request: PageRequest) -> str:
+    """The query for one keyset page: open rows on a full read, every changed row otherwise."""
+    conditions = []
+    if request.mode == FULL and spec.open_filter:
+        conditions.append(spec.open_filter)
+    if request.since is not None:
+        conditions.append(f"{UPDATED} >= {quote(instant_literal(request.since))}")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    start = (request.page - 1) * PAGE_SIZE + 1
+    return (
+        f"SELECT * FROM {spec.entity}{where} ORDERBY {UPDATED} "
+        f"STARTPOSITION {start} MAXRESULTS {PAGE_SIZE}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CdcAnswer:
+    """One CDC answer: active rows and tombstoned ids per entity, and whether it hit the cap."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    deleted: dict[str, list[str]]
+    capped: bool
+
+    @classmethod
+    def parse(cls, groups: list[dict[str, Any]], entities: list[str]) -> CdcAnswer:
+        rows: dict[str, list[dict[str, Any]]] = {entity: [] for entity in entities}
+        deleted: dict[str, list[str]] = {entity: [] for entity in entities}
+        count = 0
+        for group in groups:
+            for entity in entities:
+                for row in group.get(entity) or ():
+                    count += 1
+                    if str(row.get("status", "")).lower() == "deleted":
+                        deleted[entity].append(str(row.get("Id")))
+                    else:
+                        rows[entity].append(row)
+        return cls(rows=rows, deleted=deleted, capped=count >= CDC_CAP)
+
+
+class QuickBooksConnector:
+    """One QuickBooks company (realm)."""
+
+    def __init__(self, org: Org, client: QuickBooksClient) -> None:
+        self.org = org
+        self.client = client
+        self._cdc: dict[str, CdcAnswer] = {}  # changedSince -> the all-entity answer
+
+    @property
+    def stats(self) -> CallStats:
+        return self.client.stats
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in STREAMS)
+
+    def fetch_org(self) -> Org:
+        realm = self.org.tenant_id
+        company = self.client.call(
+            "GET companyinfo/{id}", lambda qb: qb.get_single_object("CompanyInfo", realm)
+        ).get("CompanyInfo") or {}
+        preferences = self.client.call(
+            "GET preferences", lambda qb: qb.get(f"{qb.api_url}/company/{realm}/preferences")
+        ).get("Preferences")
+        return mapping.org_from_quickbooks(
+            company,
+            preferences,
+            realm_id=realm,
+            connection_id=self.org.connection_id,
+            api_url=self.org.api_url,
+        )
+
+    def iter_pages(
+        self, stream: str, state: StreamState | None, *, started_at: datetime
+    ) -> Iterator[Page]:
+        spec = _BY_NAME[stream]
+        cursor = StreamCursor.from_state(state, started_at=started_at)
+        use_cdc = (
+            cursor.mode == INCREMENTAL
+            and cursor.watermark is not None
+            and started_at - cursor.watermark <= CDC_LOOKBACK
+        )
+        if use_cdc:
+            assert cursor.watermark is not None
+            answer = self._changes(spec, cursor.watermark - START_OVERLAP)
+            if answer is not None:
+                records, skipped = self._map_rows(spec, answer.rows[spec.entity])
+                yield Page(
+                    stream=stream,
+                    records=tuple(records),
+                    deleted=tuple((spec.kind, record_id) for record_id in answer.deleted[spec.entity]),
+                    skipped=tuple(skipped),
+                    state=StreamCursor(mode=INCREMENTAL, watermark=started_at).to_state(),
+                )
+                return
+        yield from self._query_pages(spec, state, started_at=started_at)
+
+    def _changes(self, spec: StreamSpec, since: datetime) -> CdcAnswer | None:
+        """What changed in ``spec``'s entity since ``since`` by CDC, or None when even a CDC call
+        for that entity alone reaches the cap (then the caller pages a query instead)."""
+        changed_since = instant_literal(since)
+        shared = self._cdc.get(changed_since)
+        if shared is None:
+            groups = self.client.change_data_capture(ALL_ENTITIES, changed_since)
+            shared = self._cdc[changed_since] = CdcAnswer.parse(groups, ALL_ENTITIES)
+        if not shared.capped:
+            return shared
+        alone = CdcAnswer.parse(
+            self.client.change_data_capture([spec.entity], changed_since), [spec.entity]
+        )
+        return None if alone.capped else alone
+
+    def _query_pages(
+        self, spec: StreamSpec, state: StreamState | None, *, started_at: datetime
+    ) -> Iterator[Page]:
+        def fetch(request: PageRequest) -> list[dict[str, Any]]:
+            answer = self.client.query(select_statement(spec, request))
+            rows = answer.get(spec.entity) or []
+            return rows if isinstance(rows, list) else []
+
+        def row_key(row: dict[str, Any]) -> tuple[str, datetime]:
+            try:
+                return str(row.get("Id")), mapping.last_updated(row)
+            except DataError:
+                return str(row.get("Id")), started_at  # mapped (and reported) below
+
+        for fetched in watermark_pages(
+            fetch, row_key=row_key, state=state, started_at=started_at, page_size=PAGE_SIZE
+        ):
+            records, skipped = self._map_rows(spec, fetched.rows)
+            yield Page(
+                stream=spec.name,
+                records=tuple(records),
+                state=fetched.state,
+                skipped=tuple(skipped),
+            )
+
+    def _map_rows(
+        self, spec: StreamSpec, rows: list[dict[str, Any]]
+    ) -> tuple[list[Record], list[DataError]]:
+        records: list[Record] = []
+        skipped: list[DataError] = []
+        for row in rows:
+            record_id = str(row.get("Id", "?"))
+            try:
+                records.append(
+                    spec.map(row, org_id=self.org.org_id, base_currency=self.org.base_currency)
+                )
+            except (DataError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                skipped.append(DataError(f"{spec.entity} {record_id}: {exc}", record_id=record_id))
+        return records, skipped
+
+    def reported_balances(self, customer_ids: list[str], *, as_of: date) -> dict[str, Decimal]:
+        """Each customer's ``Total`` in QuickBooks' own AgedReceivables report at ``as_of``
+        (home currency), from one report call; customers absent from the report owe 0."""
+        report = self.client.report(
+            "AgedReceivables",
+            {"report_date": as_of.isoformat(), "aging_method": "Report_Date"},
+        )
+        totals = mapping.aged_receivables_totals(report)
+        return {customer_id: totals.get(customer_id, Decimal(0)) for customer_id in customer_ids}
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,707 @@
+"""A company: one QuickBooks Online realm and its books, loaded from a file or built in memory.
+
+A company file is written in QBO's own JSON shapes::
+
+    {"realmId"?: "9130...", "CompanyInfo": {"CompanyName", "Country"?, "DefaultTimeZone"?},
+     "Preferences"?: {"CurrencyPrefs": {"MultiCurrencyEnabled": true,
+                                         "HomeCurrency": {"value": "USD"}}},
+     "Customer": [...], "Invoice": [...], "Payment": [...], "CreditMemo": [...],
+     "Attachable"?: [...]}
+
+``load_company(path)`` validates every field and cross-reference and fills in what QBO derives:
+
+- ``realmId`` (absent): a stable 16-digit number derived from ``CompanyName``;
+- ``DefaultTimeZone`` (absent): ``America/Los_Angeles``; ``Country``: ``US``; home currency
+  ``USD``; timestamps are written with the company time zone's offset;
+- ids are positive whole numbers as strings, unique per entity; ``SyncToken`` ``"0"``;
+  ``MetaData`` Create/LastUpdatedTime (transactions: 09:00 local on ``TxnDate``; customers:
+  08:00 on their first transaction date); ``domain``/``sparse``;
+- ``CurrencyRef`` (the customer's currency; customers default to the home currency) and
+  ``ExchangeRate`` (1 for home-currency documents, written only when multicurrency is on;
+  required for a foreign currency: home units per foreign unit);
+- lines: ``Id``/``LineNum`` and the ``SubTotalLineDetail`` line; ``TotalAmt`` from the lines
+  (a document with ``TotalAmt`` but no lines gets one "Services" line);
+- **balances are computed** from the payments (``ledger.py``): ``Invoice.Balance``,
+  ``LinkedTxn``, ``CreditMemo.RemainingCredit``/``Balance``, ``Payment.UnappliedAmt``,
+  ``Customer.Balance``/``BalanceWithJobs``, ``HomeBalance``/``HomeTotalAmt``. A file may give
+  any of them, and then it must equal the computed value (so a file that says an invoice is
+  open while its payments say it is paid is refused, naming the invoice).
+
+Payment lines must link existing invoices and credit memos of the payment's customer, in its
+currency, and may not apply more than a document's total. A refused file raises
+``CompanyFileError("<path>: Invoice[3] (Id 12).CustomerRef.value: <problem>")``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, tzinfo
+from decimal import Decimal
+from pathlib import Path
+
+from ar_sync_quickbooks.sandbox import checks, ledger, wire
+from ar_sync_quickbooks.sandbox.entities import (
+    ATTACHABLE,
+    CREDIT_MEMO,
+    CURRENCY_NAMES,
+    CUSTOMER,
+    ENTITIES,
+    INVOICE,
+    PAYMENT,
+    Entity,
+    ordered,
+)
+from ar_sync_quickbooks.sandbox.errors import CompanyFileError, RecordError
+
+DEFAULT_TIMEZONE = "America/Los_Angeles"
+DEFAULT_CURRENCY = "USD"
+FILE_KEYS = (
+    "realmId",
+    "CompanyInfo",
+    "Preferences",
+    "Customer",
+    "Invoice",
+    "Payment",
+    "CreditMemo",
+    "Attachable",
+)
+_INFO_KEYS = frozenset(
+    {
+        "CompanyName",
+        "LegalName",
+        "CompanyAddr",
+        "CustomerCommunicationAddr",
+        "LegalAddr",
+        "CompanyEmailAddr",
+        "CustomerCommunicationEmailAddr",
+        "CompanyURL",
+        "PrimaryPhone",
+        "CompanyStartDate",
+        "FiscalYearStartMonth",
+        "Country",
+        "Email",
+        "WebAddr",
+        "DefaultTimeZone",
+        "SupportedLanguages",
+        "NameValue",
+        "domain",
+        "sparse",
+        "Id",
+        "SyncToken",
+        "MetaData",
+    }
+)
+_DOC_KEYS = ("Invoice", "CreditMemo", "Payment")
+
+
+@dataclass(frozen=True)
+class Company:
+    """One realm's books, complete and consistent (see the module docstring).
+
+    Records are QBO JSON objects (dicts with ``Decimal`` amounts); treat them as read-only.
+    """
+
+    realm_id: str
+    info: dict[str, object]
+    preferences: dict[str, object]
+    customers: tuple[dict[str, object], ...] = ()
+    invoices: tuple[dict[str, object], ...] = ()
+    payments: tuple[dict[str, object], ...] = ()
+    credit_memos: tuple[dict[str, object], ...] = ()
+    attachables: tuple[dict[str, object], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return str(self.info["CompanyName"])
+
+    @property
+    def timezone(self) -> tzinfo:
+        return wire.zone(str(self.info["DefaultTimeZone"]))
+
+    @property
+    def home_currency(self) -> str:
+        return home_currency(self.preferences)
+
+    @property
+    def multicurrency(self) -> bool:
+        prefs = self.preferences.get("CurrencyPrefs") or {}
+        return bool(prefs.get("MultiCurrencyEnabled"))  # type: ignore[union-attr]
+
+    def records(self, entity: str) -> tuple[dict[str, object], ...]:
+        return {
+            "Customer": self.customers,
+            "Invoice": self.invoices,
+            "Payment": self.payments,
+            "CreditMemo": self.credit_memos,
+            "Attachable": self.attachables,
+        }[entity]
+
+
+def home_currency(preferences: dict[str, object]) -> str:
+    prefs = preferences.get("CurrencyPrefs") or {}
+    return str(((prefs.get("HomeCurrency") or {}).get("value")) or DEFAULT_CURRENCY)  # type: ignore[union-attr]
+
+
+def realm_id_for(name: str) -> str:
+    """A stable 16-digit realm id for a company name."""
+    digest = int(hashlib.sha256(name.encode()).hexdigest(), 16)
+    return str(10**15 + digest % (9 * 10**15))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_company(path: Path | str) -> Company:
+    """Read, validate and complete a company file; raises ``CompanyFileError``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CompanyFileError(
+            f"{path}: cannot read: {getattr(error, 'strerror', None) or error}"
+        ) from None
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise CompanyFileError(
+            f"{path}: line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    return parse_company(data, source=str(path))
+
+
+def parse_company(data: object, *, source: str = "<company>") -> Company:
+    """Validate and complete decoded company-file JSON (floats must be ``Decimal``)."""
+    try:
+        return build_company(data)
+    except RecordError as error:
+        raise CompanyFileError(f"{source}: {error}") from None
+
+
+def build_company(data: object) -> Company:
+    """A complete ``Company`` from company-file JSON; raises ``RecordError``."""
+    document = checks.obj(data, "(document)")
+    for key in document:
+        if key not in FILE_KEYS:
+            raise RecordError(key, f"unknown section (expected {', '.join(FILE_KEYS)})")
+    if "CompanyInfo" not in document:
+        raise RecordError("CompanyInfo", "is required")
+    return _Builder(copy.deepcopy(document)).build()
+
+
+def company_document(company: Company) -> dict[str, object]:
+    """The company in file shape (``load_company`` reads it back to an equal company)."""
+    document: dict[str, object] = {
+        "realmId": company.realm_id,
+        "CompanyInfo": company.info,
+        "Preferences": company.preferences,
+    }
+    for entity in ("Customer", "Invoice", "Payment", "CreditMemo", "Attachable"):
+        records = company.records(entity)
+        if records or entity != "Attachable":
+            document[entity] = [ordered(ENTITIES[entity], r) for r in records]
+    return document
+
+
+class _Builder:
+    """Validates and completes one company document (see the module docstring)."""
+
+    def __init__(self, document: dict[str, object]) -> None:
+        self.doc = document
+        self.records: dict[str, list[dict[str, object]]] = {}
+        self.paths: dict[tuple[str, str], str] = {}
+
+    def build(self) -> Company:
+        info = self._info(checks.obj(self.doc["CompanyInfo"], "CompanyInfo"))
+        self.tz = wire.zone(str(info["DefaultTimeZone"]))
+        if "MetaData" in info:
+            self._check_times(checks.obj(info["MetaData"], "CompanyInfo.MetaData"), "CompanyInfo")
+        prefs = self._preferences(checks.obj(self.doc.get("Preferences") or {}, "Preferences"))
+        self.home = home_currency(prefs)
+        self.multicurrency = bool(prefs["CurrencyPrefs"]["MultiCurrencyEnabled"])  # type: ignore[index]
+        realm = self.doc.get("realmId")
+        realm_id = (
+            realm_id_for(str(info["CompanyName"]))
+            if realm is None
+            else checks.record_id(realm, "realmId")
+        )
+        for name in ("Customer", "Invoice", "CreditMemo", "Payment", "Attachable"):
+            self.records[name] = self._list(name)
+        self.customers = {str(c["Id"]): c for c in self.records["Customer"]}
+        self.by_id = {
+            name: {str(r["Id"]): r for r in self.records[name]}
+            for name in ("Invoice", "CreditMemo")
+        }
+        self._names: dict[str, str] = {}
+        for index, customer in enumerate(self.records["Customer"]):  # documents use it
+            path = self._path("Customer", index, customer)
+            customer["CurrencyRef"] = self._currency(customer.get("CurrencyRef"), self.home, path)
+        for name, entity in (("Invoice", INVOICE), ("CreditMemo", CREDIT_MEMO)):
+            for index, record in enumerate(self.records[name]):
+                self._sales_document(entity, record, self._path(name, index, record))
+        for index, record in enumerate(self.records["Payment"]):
+            self._payment(record, self._path("Payment", index, record))
+        self._settle()
+        for index, record in enumerate(self.records["Customer"]):
+            self._customer(record, self._path("Customer", index, record))
+        for index, record in enumerate(self.records["Attachable"]):
+            self._attachable(record, self._path("Attachable", index, record))
+        if "MetaData" not in info:
+            first = self._earliest_stamp()
+            info["MetaData"] = {"CreateTime": first, "LastUpdatedTime": first}
+        return Company(
+            realm_id=realm_id,
+            info=ordered_info(info),
+            preferences=prefs,
+            customers=tuple(ordered(CUSTOMER, r) for r in self.records["Customer"]),
+            invoices=tuple(ordered(INVOICE, r) for r in self.records["Invoice"]),
+            payments=tuple(ordered(PAYMENT, r) for r in self.records["Payment"]),
+            credit_memos=tuple(ordered(CREDIT_MEMO, r) for r in self.records["CreditMemo"]),
+            attachables=tuple(ordered(ATTACHABLE, r) for r in self.records["Attachable"]),
+        )
+
+    # ---- sections
+
+    def _info(self, info: dict[str, object]) -> dict[str, object]:
+        for key in info:
+            if key not in _INFO_KEYS:
+                raise RecordError(f"CompanyInfo.{key}", "unknown property")
+        if "CompanyName" not in info:
+            raise RecordError("CompanyInfo.CompanyName", "is required")
+        name = checks.text(info["CompanyName"], "CompanyInfo.CompanyName", max_length=1024)
+        if not name.strip():
+            raise RecordError("CompanyInfo.CompanyName", "must not be empty")
+        info.setdefault("Country", "US")
+        checks.text(info["Country"], "CompanyInfo.Country")
+        info.setdefault("DefaultTimeZone", DEFAULT_TIMEZONE)
+        zone_name = checks.text(info["DefaultTimeZone"], "CompanyInfo.DefaultTimeZone")
+        try:
+            wire.zone(zone_name)
+        except ValueError as error:
+            raise RecordError("CompanyInfo.DefaultTimeZone", str(error)) from None
+        info.setdefault("domain", "QBO")
+        info.setdefault("sparse", False)
+        info["Id"] = checks.record_id(info.get("Id", "1"), "CompanyInfo.Id")
+        info["SyncToken"] = checks.text(info.get("SyncToken", "0"), "CompanyInfo.SyncToken")
+        return info
+
+    def _preferences(self, prefs: dict[str, object]) -> dict[str, object]:
+        currency = checks.obj(prefs.get("CurrencyPrefs") or {}, "Preferences.CurrencyPrefs")
+        multi = currency.get("MultiCurrencyEnabled", False)
+        checks.boolean(multi, "Preferences.CurrencyPrefs.MultiCurrencyEnabled")
+        home = checks.obj(
+            currency.get("HomeCurrency") or {"value": DEFAULT_CURRENCY},
+            "Preferences.CurrencyPrefs.HomeCurrency",
+        )
+        code = checks.text(home.get("value"), "Preferences.CurrencyPrefs.HomeCurrency.value")
+        if len(code) != 3 or not code.isupper():
+            raise RecordError(
+                "Preferences.CurrencyPrefs.HomeCurrency.value",
+                f"must be an ISO 4217 code such as USD, got {code!r}",
+            )
+        prefs["CurrencyPrefs"] = {
+            **currency,
+            "MultiCurrencyEnabled": multi,
+            "HomeCurrency": {"value": code},
+        }
+        prefs.setdefault("domain", "QBO")
+        prefs.setdefault("sparse", False)
+        prefs.setdefault("Id", "1")
+        prefs.setdefault("SyncToken", "0")
+        return prefs
+
+    def _list(self, name: str) -> list[dict[str, object]]:
+        records = checks.array(self.doc.get(name) or [], name)
+        seen: dict[str, int] = {}
+        for index, record in enumerate(records):
+            path = f"{name}[{index}]"
+            checks.obj(record, path)
+            if "Id" not in record:
+                raise RecordError(f"{path}.Id", "is required")
+            record_id = checks.record_id(record["Id"], f"{path}.Id")
+            if record_id in seen:
+                raise RecordError(
+                    f"{path}.Id",
+                    f"duplicate {name} Id {record_id!r} (also {name}[{seen[record_id]}])",
+                )
+            seen[record_id] = index
+            record["Id"] = record_id
+            checks.known_keys(record, ENTITIES[name].allowed, self._path(name, index, record))
+        return records  # type: ignore[return-value]
+
+    def _path(self, name: str, index: int, record: dict[str, object]) -> str:
+        return f"{name}[{index}] (Id {record['Id']})"
+
+    # ---- records
+
+    def _common(self, record: dict[str, object], path: str) -> None:
+        record.setdefault("domain", "QBO")
+        record.setdefault("sparse", False)
+        record["SyncToken"] = checks.text(record.get("SyncToken", "0"), f"{path}.SyncToken")
+        record.pop("status", None)
+
+    def _customer(self, record: dict[str, object], path: str) -> None:
+        self._common(record, path)
+        display = record.get("DisplayName")
+        if display is None:
+            raise RecordError(f"{path}.DisplayName", "is required")
+        checks.text(display, f"{path}.DisplayName", max_length=500)
+        if self._names.setdefault(display, str(record["Id"])) != record["Id"]:
+            raise RecordError(
+                f"{path}.DisplayName",
+                f"duplicate name {display!r} (also Customer Id {self._names[display]})",
+            )
+        for key in (
+            "GivenName",
+            "FamilyName",
+            "CompanyName",
+            "Notes",
+            "PrintOnCheckName",
+            "FullyQualifiedName",
+            "Title",
+            "MiddleName",
+            "Suffix",
+        ):
+            if key in record:
+                checks.text(record[key], f"{path}.{key}")
+        for key in ("Active", "Job", "BillWithParent", "Taxable"):
+            if key in record:
+                checks.boolean(record[key], f"{path}.{key}")
+        if "PrimaryEmailAddr" in record:
+            email = checks.obj(record["PrimaryEmailAddr"], f"{path}.PrimaryEmailAddr")
+            address = checks.text(email.get("Address"), f"{path}.PrimaryEmailAddr.Address")
+            if "@" not in address or "." not in address:
+                raise RecordError(f"{path}.PrimaryEmailAddr.Address", "is not an email address")
+        record["CurrencyRef"] = self._currency(record.get("CurrencyRef"), self.home, path)
+        record.setdefault("Taxable", False)
+        record.setdefault("Job", False)
+        record.setdefault("BillWithParent", False)
+        record.setdefault("PreferredDeliveryMethod", "Print")
+        record.setdefault("FullyQualifiedName", display)
+        record.setdefault("PrintOnCheckName", display)
+        record.setdefault("Active", True)
+        balance = self.balances.get(str(record["Id"]), wire.ZERO)
+        for key in ("Balance", "BalanceWithJobs"):
+            self._derived(record, key, balance, path)
+        self._metadata(record, path, self._first_activity.get(str(record["Id"])), hour=8)
+
+    def _currency(self, given: object, default: str, path: str) -> dict[str, object]:
+        if given is None:
+            code = default
+        else:
+            code = checks.ref(given, f"{path}.CurrencyRef")["value"]  # type: ignore[assignment]
+        if code != self.home and not self.multicurrency:
+            raise RecordError(
+                f"{path}.CurrencyRef.value",
+                f"{code} needs Preferences.CurrencyPrefs.MultiCurrencyEnabled = true",
+            )
+        return {"value": code, "name": CURRENCY_NAMES.get(str(code), str(code))}
+
+    def _customer_ref(self, record: dict[str, object], path: str) -> dict[str, object]:
+        if "CustomerRef" not in record:
+            raise RecordError(f"{path}.CustomerRef", "is required")
+        found = checks.ref(record["CustomerRef"], f"{path}.CustomerRef")
+        customer = self.customers.get(str(found["value"]))
+        if customer is None:
+            raise RecordError(
+                f"{path}.CustomerRef.value", f"no Customer with Id {found['value']!r}"
+            )
+        record["CustomerRef"] = {"value": found["value"], "name": customer.get("DisplayName")}
+        return customer
+
+    def _rate(self, record: dict[str, object], path: str) -> None:
+        foreign = record["CurrencyRef"]["value"] != self.home  # type: ignore[index]
+        if "ExchangeRate" in record:
+            record["ExchangeRate"] = checks.rate(record["ExchangeRate"], f"{path}.ExchangeRate")
+            if not foreign and record["ExchangeRate"] != 1:
+                raise RecordError(f"{path}.ExchangeRate", "must be 1 in the home currency")
+        elif foreign:
+            raise RecordError(
+                f"{path}.ExchangeRate",
+                f"is required for {record['CurrencyRef']['value']} "  # type: ignore[index]
+                f"(home-currency units per one foreign unit)",
+            )
+        elif self.multicurrency:
+            record["ExchangeRate"] = Decimal(1)
+
+    def _sales_document(self, entity: Entity, record: dict[str, object], path: str) -> None:
+        self._common(record, path)
+        customer = self._customer_ref(record, path)
+        customer_currency = str(
+            self._currency(customer.get("CurrencyRef"), self.home, path)["value"]
+        )
+        record["CurrencyRef"] = self._currency(record.get("CurrencyRef"), customer_currency, path)
+        if record["CurrencyRef"]["value"] != customer_currency:  # type: ignore[index]
+            raise RecordError(
+                f"{path}.CurrencyRef.value",
+                f"must be the customer's currency {customer_currency}",
+            )
+        self._rate(record, path)
+        if "TxnDate" not in record:
+            raise RecordError(f"{path}.TxnDate", "is required")
+        checks.day(record["TxnDate"], f"{path}.TxnDate")
+        if entity is INVOICE:
+            record["DueDate"] = checks.day(
+                record.get("DueDate", record["TxnDate"]), f"{path}.DueDate"
+            )
+            if "Deposit" in record:
+                record["Deposit"] = checks.money(record["Deposit"], f"{path}.Deposit")
+            for key in (
+                "AllowIPNPayment",
+                "AllowOnlinePayment",
+                "AllowOnlineCreditCardPayment",
+                "AllowOnlineACHPayment",
+            ):
+                record[key] = checks.boolean(record.get(key, False), f"{path}.{key}")
+            record.setdefault("LinkedTxn", [])
+        record["DocNumber"] = checks.text(
+            record.get("DocNumber", str(1000 + int(str(record["Id"])))),
+            f"{path}.DocNumber",
+            max_length=21,
+        )
+        if "PrivateNote" in record:
+            checks.text(record["PrivateNote"], f"{path}.PrivateNote", max_length=4000)
+        record["Line"] = complete_lines(record, path)
+        total = ledger.lines_total(record["Line"])  # type: ignore[arg-type]
+        if "TotalAmt" in record and checks.money(record["TotalAmt"], f"{path}.TotalAmt") != total:
+            raise RecordError(
+                f"{path}.TotalAmt", f"is {record['TotalAmt']} but the lines add up to {total}"
+            )
+        record["TotalAmt"] = total
+        record.setdefault("TxnTaxDetail", {"TotalTax": wire.ZERO})
+        record.setdefault("ApplyTaxAfterDiscount", False)
+        record.setdefault("PrintStatus", "NotSet")
+        record.setdefault("EmailStatus", "NotSet")
+        if "BillEmail" in record:
+            email = checks.obj(record["BillEmail"], f"{path}.BillEmail")
+            checks.text(email.get("Address"), f"{path}.BillEmail.Address", max_length=100)
+        self._metadata(record, path, str(record["TxnDate"]))
+
+    def _payment(self, record: dict[str, object], path: str) -> None:
+        self._common(record, path)
+        customer = self._customer_ref(record, path)
+        customer_currency = str(
+            self._currency(customer.get("CurrencyRef"), self.home, path)["value"]
+        )
+        record["CurrencyRef"] = self._currency(record.get("CurrencyRef"), customer_currency, path)
+        currency = record["CurrencyRef"]["value"]  # type: ignore[index]
+        if currency != customer_currency:
+            raise RecordError(
+                f"{path}.CurrencyRef.value", f"must be the customer's currency {customer_currency}"
+            )
+        self._rate(record, path)
+        if "TxnDate" not in record:
+            raise RecordError(f"{path}.TxnDate", "is required")
+        checks.day(record["TxnDate"], f"{path}.TxnDate")
+        if "TotalAmt" not in record:
+            raise RecordError(f"{path}.TotalAmt", "is required")
+        record["TotalAmt"] = checks.money(record["TotalAmt"], f"{path}.TotalAmt")
+        lines = checks.array(record.get("Line") or [], f"{path}.Line")
+        for index, line in enumerate(lines):
+            where = f"{path}.Line[{index}]"
+            checks.obj(line, where)
+            line["Amount"] = checks.money(line.get("Amount"), f"{where}.Amount")
+            links = checks.array(line.get("LinkedTxn"), f"{where}.LinkedTxn")
+            if not links:
+                raise RecordError(f"{where}.LinkedTxn", "must link one transaction")
+            for number, link in enumerate(links):
+                at = f"{where}.LinkedTxn[{number}]"
+                checks.obj(link, at)
+                txn_type = link.get("TxnType")
+                if txn_type not in ledger.LINK_TYPES:
+                    raise RecordError(
+                        f"{at}.TxnType", f"must be Invoice or CreditMemo, got {txn_type!r}"
+                    )
+                txn_id = checks.record_id(link.get("TxnId"), f"{at}.TxnId")
+                target = self.by_id[txn_type].get(txn_id)
+                if target is None:
+                    raise RecordError(f"{at}.TxnId", f"no {txn_type} with Id {txn_id!r}")
+                if target["CustomerRef"]["value"] != record["CustomerRef"]["value"]:  # type: ignore[index]
+                    raise RecordError(
+                        f"{at}.TxnId", f"{txn_type} {txn_id} belongs to another customer"
+                    )
+                link["TxnId"] = txn_id
+        record["Line"] = lines
+        record.setdefault("ProcessPayment", False)
+        self._metadata(record, path, str(record["TxnDate"]))
+
+    def _attachable(self, record: dict[str, object], path: str) -> None:
+        self._common(record, path)
+        refs = checks.array(record.get("AttachableRef") or [], f"{path}.AttachableRef")
+        for index, item in enumerate(refs):
+            at = f"{path}.AttachableRef[{index}].EntityRef"
+            entity_ref = checks.obj(checks.obj(item, at[: -len(".EntityRef")]).get("EntityRef"), at)
+            kind, value = entity_ref.get("type"), entity_ref.get("value")
+            if kind not in ("Customer", "Invoice", "Payment", "CreditMemo"):
+                raise RecordError(f"{at}.type", f"unsupported entity type {kind!r}")
+            if not any(r["Id"] == value for r in self.records[str(kind)]):  # few attachables
+                raise RecordError(f"{at}.value", f"no {kind} with Id {value!r}")
+            item.setdefault("IncludeOnSend", False)
+        if "Note" not in record and "FileName" not in record:
+            raise RecordError(path, "needs a Note or a FileName")
+        self._metadata(record, path, None)
+
+    # ---- derived values
+
+    def _settle(self) -> None:
+        applied = ledger.applications(self.records["Payment"])
+        for index, invoice in enumerate(self.records["Invoice"]):
+            given = {k: invoice.get(k) for k in ("Balance", "HomeBalance", "HomeTotalAmt")}
+            links = applied.get(("Invoice", str(invoice["Id"])), [])
+            ledger.settle_invoice(invoice, links, self.home)
+            self._check_given(invoice, given, self._path("Invoice", index, invoice))
+        for index, memo in enumerate(self.records["CreditMemo"]):
+            given = {
+                k: memo.get(k)
+                for k in ("Balance", "RemainingCredit", "HomeBalance", "HomeTotalAmt")
+            }
+            links = applied.get(("CreditMemo", str(memo["Id"])), [])
+            ledger.settle_credit_memo(memo, links, self.home)
+            self._check_given(memo, given, self._path("CreditMemo", index, memo))
+        for index, payment in enumerate(self.records["Payment"]):
+            given = {"UnappliedAmt": payment.get("UnappliedAmt")}
+            ledger.settle_payment(payment)
+            self._check_given(payment, given, self._path("Payment", index, payment))
+        self.balances = ledger.customer_balances(
+            self.records["Invoice"], self.records["CreditMemo"], self.records["Payment"]
+        )
+        self._first_activity: dict[str, str] = {}
+        for name in _DOC_KEYS:
+            for record in self.records[name]:
+                customer = str(record["CustomerRef"]["value"])  # type: ignore[index]
+                day = str(record["TxnDate"])
+                if customer not in self._first_activity or day < self._first_activity[customer]:
+                    self._first_activity[customer] = day
+
+    def _check_given(self, record: dict[str, object], given: dict[str, object], path: str) -> None:
+        for key, value in given.items():
+            if value is not None:
+                self._derived(record, key, record.get(key), path, given=value)
+        for key in ("Balance", "RemainingCredit", "UnappliedAmt"):
+            if key in record and record[key] < 0:  # type: ignore[operator]
+                raise RecordError(
+                    f"{path}.{key}",
+                    f"payments apply more than the total: {key} would be {record[key]}",
+                )
+
+    def _derived(
+        self,
+        record: dict[str, object],
+        key: str,
+        computed: object,
+        path: str,
+        *,
+        given: object = None,
+    ) -> None:
+        if given is None:
+            given = record.get(key)
+        if given is not None:
+            amount = checks.money(given, f"{path}.{key}", negative=True)
+            if computed is None or amount != computed:
+                raise RecordError(
+                    f"{path}.{key}",
+                    f"is {given} but the books give {computed} (it is derived from the payments)",
+                )
+        record[key] = computed
+
+    def _metadata(
+        self, record: dict[str, object], path: str, day: str | None, *, hour: int = 9
+    ) -> None:
+        meta = checks.obj(record.get("MetaData") or {}, f"{path}.MetaData")
+        self._check_times(meta, path)
+        if "CreateTime" not in meta:
+            if day is None:
+                meta["CreateTime"] = self._earliest_stamp()
+            else:
+                start = datetime.combine(wire.parse_day(day), time(hour), tzinfo=self.tz)
+                meta["CreateTime"] = wire.stamp(start.astimezone(UTC), self.tz)
+        meta.setdefault("LastUpdatedTime", meta["CreateTime"])
+        record["MetaData"] = {
+            "CreateTime": meta["CreateTime"],
+            "LastUpdatedTime": meta["LastUpdatedTime"],
+        }
+
+    def _check_times(self, meta: dict[str, object], path: str) -> None:
+        for key in ("CreateTime", "LastUpdatedTime"):
+            if key in meta:
+                try:
+                    wire.parse_instant(meta[key], self.tz)
+                except ValueError as error:
+                    raise RecordError(f"{path}.MetaData.{key}", str(error)) from None
+
+    def _earliest_stamp(self) -> str:
+        days = [str(r["TxnDate"]) for name in _DOC_KEYS for r in self.records.get(name, [])]
+        first = min(days, default="2020-01-01")
+        start = datetime.combine(wire.parse_day(first), time(8), tzinfo=self.tz)
+        return wire.stamp(start.astimezone(UTC), self.tz)
+
+
+def complete_lines(record: dict[str, object], path: str) -> list[dict[str, object]]:
+    """Validated sales lines with ``Id``/``LineNum`` and the trailing sub-total line."""
+    if "Line" not in record:
+        if "TotalAmt" not in record:
+            raise RecordError(f"{path}.Line", "is required (or give TotalAmt)")
+        amount = checks.money(record["TotalAmt"], f"{path}.TotalAmt")
+        given: list[object] = [
+            {
+                "Amount": amount,
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}},
+            }
+        ]
+    else:
+        given = checks.array(record["Line"], f"{path}.Line")
+    lines: list[dict[str, object]] = []
+    number = 0
+    for index, line in enumerate(given):
+        where = f"{path}.Line[{index}]"
+        checks.obj(line, where)
+        kind = line.get("DetailType")  # type: ignore[union-attr]
+        if kind == ledger.SUBTOTAL:
+            continue
+        if kind not in ("SalesItemLineDetail", "DescriptionOnly", "DiscountLineDetail"):
+            raise RecordError(f"{where}.DetailType", f"unsupported line type {kind!r}")
+        amount = checks.money(line.get("Amount"), f"{where}.Amount")  # type: ignore[union-attr]
+        number += 1
+        complete = {"Id": str(number), "LineNum": number, **line, "Amount": amount}  # type: ignore[dict-item]
+        if "Description" in complete:
+            checks.text(complete["Description"], f"{where}.Description", max_length=4000)
+        lines.append(complete)
+    if not lines:
+        raise RecordError(f"{path}.Line", "must hold at least one sales line")
+    lines.append(
+        {
+            "Amount": ledger.lines_total(lines),
+            "DetailType": ledger.SUBTOTAL,
+            "SubTotalLineDetail": {},
+        }
+    )
+    return lines
+
+
+def ordered_info(info: dict[str, object]) -> dict[str, object]:
+    first = (
+        "CompanyName",
+        "LegalName",
+        "CompanyAddr",
+        "Country",
+        "Email",
+        "WebAddr",
+        "DefaultTimeZone",
+        "domain",
+        "sparse",
+        "Id",
+        "SyncToken",
+        "MetaData",
+    )
+    out = {k: info[k] for k in first if k in info}
+    out.update({k: v for k, v in info.items() if k not in out})
+    return out
+
+
+def all_ids(company: Company) -> Iterable[int]:
+    for entity in ENTITIES:
+        for record in company.records(entity):
+            yield int(str(record["Id"]))

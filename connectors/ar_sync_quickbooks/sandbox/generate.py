@@ -1,0 +1,307 @@
+"""A realistic, seeded QuickBooks Online company of any size for demos, rehearsals, load tests.
+
+``generate_company(customers=, invoices=, paid=, seed=, today=)`` is deterministic: the same
+arguments give the same company, ids included. It holds:
+
+- a USD company in ``America/Los_Angeles`` with multicurrency on; ``customers`` customers, every
+  seventh billed in EUR, GBP or CAD at an ``ExchangeRate`` (USD per foreign unit, 4 decimal
+  places) near 1.0834, 1.2671 and 0.7342;
+- exactly ``invoices`` open invoices (``Balance > 0``), net 30, due from 30 days after ``today``
+  to 200 days before it (the first five one in each aging bucket: current, 1-30, 31-60, 61-90,
+  91+ days overdue); about a quarter part-paid by Payments linking them;
+- exactly ``paid`` fully paid invoices (a Payment each), a voided invoice per 25 open ones (at
+  least one; every amount 0, ``PrivateNote`` "Voided"), an unapplied credit memo
+  (``RemainingCredit > 0``) per five customers and an unapplied payment
+  (``UnappliedAmt > 0``) per six customers (at least one of each).
+
+Every ``TxnDate`` is on or before ``today``, every payment before it; ``MetaData`` times are
+spread over the day of each record's last activity, written with the company's offset.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from ar_sync_quickbooks.sandbox import wire
+from ar_sync_quickbooks.sandbox.company import DEFAULT_TIMEZONE, Company, build_company
+
+BUCKET_SEEDS = (-10, 15, 45, 75, 150)  # days overdue: current, 1-30, 31-60, 61-90, 91+
+TERMS_DAYS = 30
+FOREIGN = (("EUR", Decimal("1.0834")), ("GBP", Decimal("1.2671")), ("CAD", Decimal("0.7342")))
+_FIRST = (
+    "Redwood",
+    "Harbor",
+    "Summit",
+    "Cedar",
+    "Golden",
+    "Pacific",
+    "Mesa",
+    "Willow",
+    "Granite",
+    "Canyon",
+    "Bayside",
+    "Sierra",
+    "Juniper",
+    "Coastal",
+    "Prairie",
+    "Aspen",
+)
+_SECOND = (
+    "Bakery",
+    "Design",
+    "Plumbing",
+    "Dental",
+    "Books",
+    "Garage",
+    "Florist",
+    "Studio",
+    "Roofing",
+    "Catering",
+    "Cycles",
+    "Pharmacy",
+    "Printing",
+    "Outfitters",
+    "Vineyard",
+)
+_ITEMS = (
+    ("1", "Services"),
+    ("4", "Design"),
+    ("5", "Rock Fountain"),
+    ("7", "Installation"),
+    ("11", "Pump"),
+    ("13", "Maintenance"),
+)
+
+
+def generate_company(
+    *, customers: int, invoices: int, paid: int, seed: int, today: date
+) -> Company:
+    """A complete, consistent company (see the module docstring)."""
+    if customers < 1:
+        raise ValueError("customers must be at least 1")
+    if invoices < 0 or paid < 0:
+        raise ValueError("invoices and paid must not be negative")
+    return build_company(_Generator(random.Random(seed), today).document(customers, invoices, paid))
+
+
+class _Generator:
+    def __init__(self, rng: random.Random, today: date) -> None:
+        self.rng, self.today = rng, today
+        self.tz = wire.zone(DEFAULT_TIMEZONE)
+        self._ids = iter(range(1, 10**9))
+        self.customers: list[dict[str, object]] = []
+        self.invoices: list[dict[str, object]] = []
+        self.payments: list[dict[str, object]] = []
+        self.memos: list[dict[str, object]] = []
+        self._minute = 0
+
+    def document(self, customers: int, invoices: int, paid: int) -> dict[str, object]:
+        for index in range(customers):
+            self._customer(index)
+        for index in range(invoices):
+            overdue = (
+                BUCKET_SEEDS[index] if index < len(BUCKET_SEEDS) else self.rng.randint(-30, 200)
+            )
+            self._open_invoice(overdue, part_paid=self.rng.random() < 0.25)
+        for _ in range(paid):
+            self._paid_invoice()
+        for _ in range(max(1, invoices // 25)):
+            self._voided_invoice()
+        for _ in range(max(1, customers // 5)):
+            self._credit_memo()
+        for _ in range(max(1, customers // 6)):
+            self._unapplied_payment()
+        for customer in self.customers:
+            customer.pop("_rate", None)
+        return {
+            "realmId": "9130357766900" + str(self.rng.randint(100, 999)),
+            "CompanyInfo": {
+                "CompanyName": "Sandbox Company_US_1",
+                "LegalName": "Sandbox Company US 1 LLC",
+                "Country": "US",
+                "Email": {"Address": "noreply@quickbooks.example"},
+                "DefaultTimeZone": DEFAULT_TIMEZONE,
+            },
+            "Preferences": {
+                "CurrencyPrefs": {"MultiCurrencyEnabled": True, "HomeCurrency": {"value": "USD"}}
+            },
+            "Customer": self.customers,
+            "Invoice": self.invoices,
+            "Payment": self.payments,
+            "CreditMemo": self.memos,
+        }
+
+    # ---- helpers
+
+    def _id(self) -> str:
+        return str(next(self._ids))
+
+    def _amount(self, low: int = 50, high: int = 5000) -> Decimal:
+        return Decimal(self.rng.randint(low * 100, high * 100)) / 100
+
+    def _stamp(self, day: date) -> str:
+        """A time on ``day`` spread over the working day (on ``today``: its first minutes, so
+        that nothing is stamped later than a caller's "now" on the day it generates)."""
+        self._minute = (self._minute + 7) % 540
+        if day >= self.today:
+            moment = datetime.combine(day, time(), tzinfo=self.tz) + timedelta(seconds=self._minute)
+        else:
+            moment = datetime.combine(day, time(8), tzinfo=self.tz) + timedelta(
+                minutes=self._minute
+            )
+        return wire.stamp(moment.astimezone(UTC), self.tz)
+
+    def _meta(self, created: date, updated: date | None = None) -> dict[str, str]:
+        first = self._stamp(created)
+        last = self._stamp(updated) if updated and updated > created else first
+        return {"CreateTime": first, "LastUpdatedTime": _later(first, last, self.tz)}
+
+    def _customer(self, index: int) -> None:
+        name = f"{_FIRST[index % len(_FIRST)]} {_SECOND[(index // len(_FIRST)) % len(_SECOND)]}"
+        if index >= len(_FIRST) * len(_SECOND):
+            name += f" {index // (len(_FIRST) * len(_SECOND)) + 1}"
+        customer: dict[str, object] = {
+            "Id": self._id(),
+            "DisplayName": name,
+            "CompanyName": name,
+            "PrimaryEmailAddr": {
+                "Address": f"ap{index + 1}@{name.lower().replace(' ', '-')}.example"
+            },
+            "MetaData": self._meta(self.today - timedelta(days=400 + index % 30)),
+        }
+        if index % 7 == 3:
+            currency, base = FOREIGN[(index // 7) % len(FOREIGN)]
+            customer["CurrencyRef"] = {"value": currency}
+            customer["_rate"] = base
+        self.customers.append(customer)
+
+    def _rate(self, customer: dict[str, object]) -> dict[str, object]:
+        base = customer.get("_rate")
+        if base is None:
+            return {}
+        jitter = Decimal(self.rng.randint(-150, 150)) / 10000
+        return {"ExchangeRate": base + jitter}  # type: ignore[operator]
+
+    def _invoice(
+        self, customer: dict[str, object], txn_date: date, total: Decimal
+    ) -> dict[str, object]:
+        item = self.rng.choice(_ITEMS)
+        invoice_id = self._id()
+        invoice = {
+            "Id": invoice_id,
+            "DocNumber": str(1000 + len(self.invoices) + 1),
+            "TxnDate": txn_date.isoformat(),
+            "DueDate": (txn_date + timedelta(days=TERMS_DAYS)).isoformat(),
+            "CustomerRef": {"value": customer["Id"]},
+            **self._rate(customer),
+            "BillEmail": dict(customer["PrimaryEmailAddr"]),  # type: ignore[arg-type]
+            "Line": [
+                {
+                    "Description": f"{item[1]} for {customer['DisplayName']}",
+                    "Amount": total,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": item[0], "name": item[1]}},
+                }
+            ],
+            "MetaData": self._meta(txn_date),
+        }
+        self.invoices.append(invoice)
+        return invoice
+
+    def _pay(self, invoice: dict[str, object], amount: Decimal, day: date) -> None:
+        customer_id = invoice["CustomerRef"]["value"]  # type: ignore[index]
+        payment = {
+            "Id": self._id(),
+            "TxnDate": day.isoformat(),
+            "CustomerRef": {"value": customer_id},
+            **({"ExchangeRate": invoice["ExchangeRate"]} if "ExchangeRate" in invoice else {}),
+            "TotalAmt": amount,
+            "PaymentRefNum": str(self.rng.randint(1000, 99999)),
+            "Line": [
+                {"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}
+            ],
+            "MetaData": self._meta(day),
+        }
+        self.payments.append(payment)
+        invoice["MetaData"] = {
+            "CreateTime": invoice["MetaData"]["CreateTime"],  # type: ignore[index]
+            "LastUpdatedTime": _later(
+                invoice["MetaData"]["LastUpdatedTime"],  # type: ignore[index]
+                payment["MetaData"]["LastUpdatedTime"],  # type: ignore[index]
+                self.tz,
+            ),
+        }
+
+    def _payment_day(self, txn_date: date) -> date:
+        latest = self.today - timedelta(days=1)
+        if latest <= txn_date:
+            return txn_date
+        return txn_date + timedelta(days=self.rng.randint(0, (latest - txn_date).days))
+
+    def _open_invoice(self, overdue: int, *, part_paid: bool) -> None:
+        customer = self.rng.choice(self.customers)
+        txn_date = self.today - timedelta(days=overdue + TERMS_DAYS)
+        invoice = self._invoice(customer, txn_date, self._amount())
+        if part_paid and txn_date < self.today:
+            total: Decimal = invoice["Line"][0]["Amount"]  # type: ignore[index]
+            share = Decimal(self.rng.randint(10, 80)) / 100
+            self._pay(invoice, wire.cents(total * share), self._payment_day(txn_date))
+
+    def _paid_invoice(self) -> None:
+        customer = self.rng.choice(self.customers)
+        txn_date = self.today - timedelta(days=self.rng.randint(31, 400))
+        invoice = self._invoice(customer, txn_date, self._amount())
+        self._pay(invoice, invoice["Line"][0]["Amount"], self._payment_day(txn_date))  # type: ignore[index]
+
+    def _voided_invoice(self) -> None:
+        customer = self.rng.choice(self.customers)
+        txn_date = self.today - timedelta(days=self.rng.randint(5, 120))
+        invoice = self._invoice(customer, txn_date, Decimal("0.00"))
+        invoice["PrivateNote"] = "Voided"
+        invoice["Line"][0]["Description"] = "Voided"  # type: ignore[index]
+
+    def _credit_memo(self) -> None:
+        customer = self.rng.choice(self.customers)
+        txn_date = self.today - timedelta(days=self.rng.randint(1, 150))
+        self.memos.append(
+            {
+                "Id": self._id(),
+                "DocNumber": f"CM-{len(self.memos) + 1:04d}",
+                "TxnDate": txn_date.isoformat(),
+                "CustomerRef": {"value": customer["Id"]},
+                **self._rate(customer),
+                "Line": [
+                    {
+                        "Description": "Credit for returned goods",
+                        "Amount": self._amount(20, 400),
+                        "DetailType": "SalesItemLineDetail",
+                        "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}},
+                    }
+                ],
+                "MetaData": self._meta(txn_date),
+            }
+        )
+
+    def _unapplied_payment(self) -> None:
+        customer = self.rng.choice(self.customers)
+        day = self.today - timedelta(days=self.rng.randint(1, 90))
+        self.payments.append(
+            {
+                "Id": self._id(),
+                "TxnDate": day.isoformat(),
+                "CustomerRef": {"value": customer["Id"]},
+                **self._rate(customer),
+                "TotalAmt": self._amount(10, 300),
+                "PrivateNote": "Received without remittance advice",
+                "Line": [],
+                "MetaData": self._meta(day),
+            }
+        )
+
+
+def _later(first: str, second: str, tz: object) -> str:
+    """The later of two timestamps, compared as instants."""
+    a, b = wire.parse_instant(first, tz), wire.parse_instant(second, tz)  # type: ignore[arg-type]
+    return first if a >= b else second

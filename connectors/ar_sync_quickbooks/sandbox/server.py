@@ -1,0 +1,91 @@
+"""``QuickBooksSandbox``: the sandbox as a real HTTP server on loopback, in a background thread.
+
+::
+
+    with QuickBooksSandbox([load_company(path)]) as sandbox:
+        auth = AuthClient(cid, secret, redirect, environment=sandbox.discovery_url)
+        qb = QuickBooks(auth_client=auth, refresh_token=..., company_id=sandbox.realm_ids[0],
+                        minorversion=75)
+        qb.api_url_v3 = qb.sandbox_api_url_v3 = sandbox.api_url
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Self
+
+from ar_sync.sandbox_kit.server import LoopbackServer
+from ar_sync_quickbooks.sandbox.app import SandboxApp
+from ar_sync_quickbooks.sandbox.company import Company
+from ar_sync_quickbooks.sandbox.identity import DISCOVERY_PATH
+from ar_sync_quickbooks.sandbox.limits import SandboxLimits
+
+
+class QuickBooksSandbox:
+    """A local QuickBooks Online: OAuth, Accounting API and control endpoints on one origin.
+
+    ``companies`` become realms in load order. Times are seconds: ``access_token_ttl`` (QBO:
+    3600) and ``idempotency_ttl`` (how long a ``requestid`` is remembered: UNCONFIRMED for QBO,
+    default one day). ``port=0`` picks a free port; read it back from ``url`` after ``start()``.
+    """
+
+    def __init__(
+        self,
+        companies: Iterable[Company],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: SandboxLimits | None = None,
+        access_token_ttl: float = 3600,
+        idempotency_ttl: float = 86400,
+    ) -> None:
+        self.app = SandboxApp(
+            companies,
+            limits=limits or SandboxLimits(),
+            access_token_ttl=access_token_ttl,
+            idempotency_ttl=idempotency_ttl,
+        )
+        if not self.app.books:
+            raise ValueError("a sandbox needs at least one company")
+        self.host, self.port = host, port
+        self._server = LoopbackServer(self.app, host=host, port=port, name="quickbooks-sandbox")
+
+    @property
+    def realm_ids(self) -> list[str]:
+        """Realm (company) ids in load order."""
+        return list(self.app.books)
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://{self.host}:{self._server.port}"
+
+    @property
+    def api_url(self) -> str:
+        """What ``QuickBooks.api_url_v3`` / ``sandbox_api_url_v3`` should be."""
+        return f"{self.url}/v3"
+
+    @property
+    def discovery_url(self) -> str:
+        """What ``AuthClient(environment=...)`` should be."""
+        return f"{self.url}{DISCOVERY_PATH}"
+
+    def issue_tokens(
+        self, client_id: str, client_secret: str, realm_id: str | None = None
+    ) -> dict[str, object]:
+        """A token set for a new grant (the first realm by default), as the token endpoint
+        returns it, plus ``"realmId"``."""
+        return self.app.identity.issue(client_id, client_secret, realm_id)
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,68 @@
+"""A WSGI application served over HTTP on loopback from a background thread.
+
+::
+
+    server = LoopbackServer(app, host="127.0.0.1", port=0, name="xero-sandbox").start()
+    server.port  # the port actually bound (``port=0`` picks a free one)
+    server.stop()
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Self
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No access log on stderr (the sandbox keeps its own call log); errors are still logged."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class LoopbackServer:
+    """A threaded werkzeug server for ``app``; one request per thread, stoppable in milliseconds."""
+
+    def __init__(self, app: Callable, *, host: str, port: int, name: str) -> None:
+        self.app, self.host, self.requested_port, self.name = app, host, port, name
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def port(self) -> int:
+        """The bound port; raises ``RuntimeError`` before ``start()``."""
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running; call start() first")
+        return self._server.server_port
+
+    def start(self) -> Self:
+        if self._server is not None:
+            raise RuntimeError("the sandbox is already running")
+        self._server = make_server(
+            self.host, self.requested_port, self.app, threaded=True, request_handler=QuietHandler
+        )
+        # A short poll interval makes stop() take milliseconds instead of half a second.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=self.name,
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        assert self._thread is not None
+        self._thread.join()
+        self._server = self._thread = None

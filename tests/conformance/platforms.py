@@ -1,0 +1,475 @@
+"""Everything platform-specific the conformance suite needs, one driver per ledger.
+
+The tests themselves are platform-neutral: they drive the real CLI (``ar-sync connect PLATFORM
+--sandbox URL``, ``sync``, ``aging --format json``, ``orgs``) and the sandbox's ``/_sandbox/``
+control endpoints, which every sandbox exposes alike (``tenants``, ``tokens``, ``state``,
+``writes``, ``invoices``, ``invoices/{id}/void``, ``invoices/{id}/payments``, ``faults``,
+``calls``). A driver answers the questions only a platform can answer:
+
+- how to start its sandbox on a generated company (``start_sandbox``), optionally refusing a
+  rotated refresh token at once (``strict_refresh``);
+- what the books in ``GET /_sandbox/state`` hold, in the platform's own JSON shapes
+  (``base_currency``, ``open_invoices``, ``open_credits``, ``first_sync_rows``);
+- how to take an invoice out of the receivables (``remove_invoice``: Xero voids it);
+- which endpoint names of the sandbox's call log are the sync's calls, how big a page is, and
+  so the fewest calls a sync can make (``fixed_sync_calls``, ``streams``);
+- the token endpoint (``token_endpoint``: the call-log name, ``"POST connect/token"``, which is
+  also its path).
+
+A new ledger adds a ``PlatformDriver`` subclass below and one line in ``_CANDIDATES``; its
+parameter is skipped (with the reason) until its plugin is installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, ClassVar
+
+from ar_sync.connector import GenerateSpec, SandboxHandle, available_platforms, load_plugin
+
+CENT = Decimal("0.01")
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Half-up to the cent, the way ledgers (and ar-sync) round a converted document."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInvoice:
+    """An open receivable as the sandbox's books hold it.
+
+    ``balance`` is in the document's currency; ``base_balance`` in the org's base currency,
+    converted at the document's own rate and rounded half-up to the cent. ``untouched``: no
+    payment or credit has been applied to it (so every ledger lets it be voided or deleted).
+    """
+
+    invoice_id: str
+    number: str
+    customer_id: str
+    currency: str
+    balance: Decimal
+    base_balance: Decimal
+    untouched: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCredit:
+    """Unapplied customer credit (credit note, overpayment, prepayment) in base currency."""
+
+    credit_id: str
+    customer_id: str
+    base_remaining: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class StreamCalls:
+    """One connector stream as the sandbox's call log sees it.
+
+    ``endpoint`` is the call-log name of its list call (``calls["by_endpoint"]``);
+    ``fault_path`` a piece of the request path a ``/_sandbox/faults`` fault can match to hit
+    this stream only; ``page_size`` the most records one call returns.
+    """
+
+    name: str
+    endpoint: str
+    fault_path: str
+    page_size: int
+
+    def min_calls(self, rows: int) -> int:
+        """The fewest list calls that can read ``rows`` records: at least one, even for none."""
+        return max(1, math.ceil(rows / self.page_size))
+
+
+class PlatformDriver:
+    """What a conformance test needs to know about one ledger. Subclass per platform.
+
+    ``implemented`` stays False in a skeleton: its parameter is skipped rather than failing.
+    """
+
+    platform: ClassVar[str]
+    implemented: ClassVar[bool] = True
+    plugin_module: ClassVar[str]  # importable when the plugin is installed
+    token_endpoint: ClassVar[str]  # call-log name of the OAuth token endpoint, "POST path"
+    fixed_sync_calls: ClassVar[Mapping[str, int]]  # calls every sync makes once (org info)
+    streams: ClassVar[tuple[StreamCalls, ...]]  # in the connector's sync order
+    invoice_stream: ClassVar[str]  # the name (in ``streams``) of the invoices stream
+    # (invoices, credits, customers) a sync writes after one invoice is paid through the
+    # sandbox: Xero changes the invoice only; QuickBooks also has a new Payment document and
+    # the customer's balance changed.
+    payment_changes: ClassVar[tuple[int, int, int]]
+    # Extra fault fields for a 429 whose Retry-After (a day) is too long to wait out.
+    long_throttle: ClassVar[Mapping[str, object]] = {}
+    removal: ClassVar[str]  # what ``remove_invoice`` does, for messages: "void", "delete"
+
+    # -- availability -------------------------------------------------------------------
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """Why this platform cannot be tested here, or None when it can."""
+        try:
+            # find_spec of a submodule imports its package, which may be mid-way in the making.
+            found = importlib.util.find_spec(cls.plugin_module) is not None
+        except Exception as error:  # noqa: BLE001 (any import failure means: not testable)
+            return f"{cls.plugin_module} cannot be imported: {type(error).__name__}: {error}"
+        if not found:
+            return f"{cls.plugin_module} is not importable"
+        if cls.platform not in available_platforms():
+            return (
+                f"no {cls.platform!r} entry point in the ar_sync.connectors group "
+                "(pip install -e . after adding it to pyproject.toml)"
+            )
+        if not cls.implemented:
+            return f"{cls.__name__} in tests/conformance/platforms.py is still a skeleton"
+        return None
+
+    # -- sandbox ------------------------------------------------------------------------
+    def start_sandbox(self, spec: GenerateSpec, *, strict_refresh: bool = False) -> SandboxHandle:
+        """A running sandbox serving one generated company.
+
+        ``strict_refresh``: a refresh token, once used, is refused at once (no grace period),
+        so a test can prove the rotated token was the one stored.
+        """
+        raise NotImplementedError
+
+    # -- the books (``GET /_sandbox/state``) ---------------------------------------------
+    def base_currency(self, state: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def open_invoices(self, state: dict[str, Any]) -> list[OpenInvoice]:
+        """Every open receivable invoice (approved, balance > 0), in the state's order."""
+        raise NotImplementedError
+
+    def open_credits(self, state: dict[str, Any]) -> list[OpenCredit]:
+        """Every unapplied customer credit with something remaining."""
+        raise NotImplementedError
+
+    def first_sync_rows(self, state: dict[str, Any]) -> dict[str, int]:
+        """Records each stream must read on a first sync (stream name -> rows)."""
+        raise NotImplementedError
+
+    def first_sync_summary(self, state: dict[str, Any]) -> dict[str, int]:
+        """``{"invoices", "credits", "customers"}`` a first sync of a one-page company writes
+        (the counts of ``ar-sync sync``'s summary line)."""
+        raise NotImplementedError
+
+    # -- changes ------------------------------------------------------------------------
+    def remove_invoice(self, control: Any, invoice_id: str) -> None:
+        """Take an untouched open invoice out of the receivables (void or delete it)."""
+        raise NotImplementedError
+
+    # -- derived, platform-neutral ---------------------------------------------------------
+    def stream(self, name: str) -> StreamCalls:
+        return next(s for s in self.streams if s.name == name)
+
+    def expected_aging(self, state: dict[str, Any]) -> dict[str, Decimal]:
+        """Per customer: open invoices less unapplied credits, base currency (nonzero only)."""
+        totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+        for invoice in self.open_invoices(state):
+            totals[invoice.customer_id] += invoice.base_balance
+        for credit in self.open_credits(state):
+            totals[credit.customer_id] -= credit.base_remaining
+        return {cid: total for cid, total in totals.items() if total != 0}
+
+    def first_sync_lower_bound(self, state: dict[str, Any]) -> dict[str, int]:
+        """The fewest calls per call-log endpoint a first sync of these books can make."""
+        rows = self.first_sync_rows(state)
+        bound = dict(self.fixed_sync_calls)
+        for stream in self.streams:
+            bound[stream.endpoint] = bound.get(stream.endpoint, 0) + stream.min_calls(
+                rows[stream.name]
+            )
+        return bound
+
+    def incremental_minimum(self) -> dict[str, int]:
+        """Calls of a sync with (almost) nothing changed: the fixed ones and one per stream."""
+        bound = dict(self.fixed_sync_calls)
+        for stream in self.streams:
+            bound[stream.endpoint] = bound.get(stream.endpoint, 0) + 1
+        return bound
+
+    def stream_calls(self, calls: dict[str, Any], name: str) -> int:
+        """Calls the call log (``GET /_sandbox/calls``) holds for one stream, whatever their
+        status.
+
+        The default counts the stream's endpoint; a platform whose streams share an endpoint
+        (QuickBooks' ``query``) overrides this and ``stream_log``.
+        """
+        return int(calls["by_endpoint"].get(self.stream(name).endpoint, 0))
+
+    def stream_log(self, calls: dict[str, Any], name: str) -> list[dict[str, Any]]:
+        """The call-log entries (``{"method", "path", "query", "status", ...}``) of one
+        stream's list calls: by default, those whose path holds the stream's ``fault_path``
+        (the same test a fault makes)."""
+        piece = self.stream(name).fault_path.lower()
+        return [entry for entry in calls["log"] if piece in str(entry["path"]).lower()]
+
+    @property
+    def token_path(self) -> str:
+        """``/connect/token`` from ``"POST connect/token"``."""
+        return "/" + self.token_endpoint.split(" ", 1)[1]
+
+
+# ------------------------------------------------------------------------------------ Xero
+
+
+def _xero_rate(document: dict[str, Any]) -> Decimal:
+    rate = document.get("CurrencyRate")
+    return Decimal(1) if rate in (None, 0) else Decimal(str(rate))
+
+
+class XeroDriver(PlatformDriver):
+    """Xero: ``connectors/ar_sync_xero``. Page size 1,000 (Xero's maximum ``pageSize``, which
+    the connector asks for); every sync first reads ``GET Organisation``; five streams."""
+
+    platform = "xero"
+    plugin_module = "ar_sync_xero.plugin"
+    token_endpoint = "POST connect/token"
+    fixed_sync_calls: ClassVar[Mapping[str, int]] = {"GET Organisation": 1}
+    streams: ClassVar[tuple[StreamCalls, ...]] = (
+        StreamCalls("contacts", "GET Contacts", "/api.xro/2.0/Contacts", 1000),
+        StreamCalls("invoices", "GET Invoices", "/api.xro/2.0/Invoices", 1000),
+        StreamCalls("credit_notes", "GET CreditNotes", "/api.xro/2.0/CreditNotes", 1000),
+        StreamCalls("overpayments", "GET Overpayments", "/api.xro/2.0/Overpayments", 1000),
+        StreamCalls("prepayments", "GET Prepayments", "/api.xro/2.0/Prepayments", 1000),
+    )
+    invoice_stream = "invoices"
+    removal = "void"
+    payment_changes = (1, 0, 0)
+    long_throttle: ClassVar[Mapping[str, object]] = {"problem": "day"}
+
+    _CREDITS = (
+        ("CreditNotes", "CreditNoteID", "ACCRECCREDIT", "credit_notes"),
+        ("Overpayments", "OverpaymentID", "RECEIVE-OVERPAYMENT", "overpayments"),
+        ("Prepayments", "PrepaymentID", "RECEIVE-PREPAYMENT", "prepayments"),
+    )
+
+    def start_sandbox(self, spec: GenerateSpec, *, strict_refresh: bool = False) -> SandboxHandle:
+        if not strict_refresh:
+            return load_plugin(self.platform).start_sandbox(generate=spec)
+        # The plugin's start_sandbox cannot set the refresh grace (Xero's is 30 minutes) and no
+        # control endpoint changes it, so the strict sandbox is built as the plugin builds it.
+        from ar_sync_xero.sandbox import XeroSandbox, generate_company
+
+        company = generate_company(
+            customers=spec.customers,
+            invoices=spec.invoices,
+            paid=spec.invoices // 2,
+            seed=spec.seed,
+            today=spec.today,
+        )
+        return XeroSandbox([company], port=0, refresh_grace=0).start()
+
+    def base_currency(self, state: dict[str, Any]) -> str:
+        return str(state["Organisation"]["BaseCurrency"])
+
+    def _open_invoice_rows(self, state: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            row
+            for row in state["Invoices"]
+            if row["Type"] == "ACCREC"
+            and row["Status"] == "AUTHORISED"
+            and Decimal(str(row["AmountDue"])) > 0
+        ]
+
+    def open_invoices(self, state: dict[str, Any]) -> list[OpenInvoice]:
+        base = self.base_currency(state)
+        found = []
+        for row in self._open_invoice_rows(state):
+            due = Decimal(str(row["AmountDue"]))
+            found.append(
+                OpenInvoice(
+                    invoice_id=row["InvoiceID"],
+                    number=row.get("InvoiceNumber", ""),
+                    customer_id=row["Contact"]["ContactID"],
+                    currency=row.get("CurrencyCode") or base,
+                    balance=due,
+                    base_balance=cents(due / _xero_rate(row)),
+                    untouched=Decimal(str(row.get("AmountPaid", 0))) == 0
+                    and Decimal(str(row.get("AmountCredited", 0))) == 0,
+                )
+            )
+        return found
+
+    def open_credits(self, state: dict[str, Any]) -> list[OpenCredit]:
+        found = []
+        for collection, id_field, kind, _stream in self._CREDITS:
+            for row in state.get(collection, ()):
+                remaining = Decimal(str(row.get("RemainingCredit", 0)))
+                if row["Type"] == kind and row["Status"] == "AUTHORISED" and remaining > 0:
+                    found.append(
+                        OpenCredit(
+                            credit_id=row[id_field],
+                            customer_id=row["Contact"]["ContactID"],
+                            base_remaining=cents(remaining / _xero_rate(row)),
+                        )
+                    )
+        return found
+
+    def first_sync_rows(self, state: dict[str, Any]) -> dict[str, int]:
+        # Contacts: Xero cannot filter customers server-side, so a first sync reads them all.
+        rows = {
+            "contacts": len(state["Contacts"]),
+            "invoices": len(self._open_invoice_rows(state)),
+        }
+        for collection, _id_field, kind, stream in self._CREDITS:
+            rows[stream] = sum(
+                1
+                for row in state.get(collection, ())
+                if row["Type"] == kind and row["Status"] == "AUTHORISED"
+            )
+        return rows
+
+    def first_sync_summary(self, state: dict[str, Any]) -> dict[str, int]:
+        rows = self.first_sync_rows(state)
+        return {
+            "invoices": rows["invoices"],
+            "credits": rows["credit_notes"] + rows["overpayments"] + rows["prepayments"],
+            "customers": rows["contacts"],
+        }
+
+    def remove_invoice(self, control: Any, invoice_id: str) -> None:
+        control.request("POST", f"invoices/{invoice_id}/void")
+
+
+# ------------------------------------------------------------------------------ QuickBooks
+
+
+def _qb_amount(row: dict[str, Any], field: str) -> Decimal:
+    return Decimal(str(row.get(field) or 0))
+
+
+def _qb_rate(row: dict[str, Any]) -> Decimal:
+    rate = row.get("ExchangeRate")
+    return Decimal(1) if rate in (None, 0) else Decimal(str(rate))
+
+
+class QuickBooksDriver(PlatformDriver):
+    """QuickBooks Online: ``connectors/ar_sync_quickbooks``. Every sync reads the OAuth
+    discovery document, CompanyInfo and Preferences; a first sync queries four entities 1,000 rows a page (all four share the
+    ``query`` endpoint); later syncs make one CDC call for all of them. The sandbox refuses a
+    used refresh token at once, so it is always strict. Amounts convert as ``Balance x
+    ExchangeRate`` (home units per foreign unit)."""
+
+    platform = "quickbooks"
+    plugin_module = "ar_sync_quickbooks.plugin"
+    token_endpoint = "POST oauth2/v1/tokens/bearer"
+    fixed_sync_calls: ClassVar[Mapping[str, int]] = {
+        # intuit-oauth's AuthClient reads the OAuth discovery document when it is built.
+        "GET .well-known/openid_configuration": 1,
+        "GET companyinfo/{id}": 1,
+        "GET preferences": 1,
+    }
+    streams: ClassVar[tuple[StreamCalls, ...]] = (
+        StreamCalls("customers", "POST query", "FROM Customer", 1000),
+        StreamCalls("invoices", "POST query", "FROM Invoice", 1000),
+        StreamCalls("credit_memos", "POST query", "FROM CreditMemo", 1000),
+        StreamCalls("payments", "POST query", "FROM Payment", 1000),
+    )
+    invoice_stream = "invoices"
+    removal = "delete"
+    payment_changes = (1, 1, 1)
+
+    def start_sandbox(self, spec: GenerateSpec, *, strict_refresh: bool = False) -> SandboxHandle:
+        return load_plugin(self.platform).start_sandbox(generate=spec)
+
+    def base_currency(self, state: dict[str, Any]) -> str:
+        prefs = (state.get("Preferences") or {}).get("CurrencyPrefs") or {}
+        return str((prefs.get("HomeCurrency") or {}).get("value") or "USD")
+
+    def open_invoices(self, state: dict[str, Any]) -> list[OpenInvoice]:
+        base = self.base_currency(state)
+        return [
+            OpenInvoice(
+                invoice_id=row["Id"],
+                number=row.get("DocNumber", ""),
+                customer_id=row["CustomerRef"]["value"],
+                currency=(row.get("CurrencyRef") or {}).get("value") or base,
+                balance=_qb_amount(row, "Balance"),
+                base_balance=cents(_qb_amount(row, "Balance") * _qb_rate(row)),
+                untouched=_qb_amount(row, "Balance") == _qb_amount(row, "TotalAmt")
+                and not row.get("LinkedTxn"),
+            )
+            for row in state.get("Invoice", ())
+            if _qb_amount(row, "Balance") > 0
+        ]
+
+    def open_credits(self, state: dict[str, Any]) -> list[OpenCredit]:
+        found = []
+        for collection, field in (("CreditMemo", "RemainingCredit"), ("Payment", "UnappliedAmt")):
+            for row in state.get(collection, ()):
+                if _qb_amount(row, field) > 0:
+                    found.append(
+                        OpenCredit(
+                            credit_id=row["Id"],
+                            customer_id=row["CustomerRef"]["value"],
+                            base_remaining=cents(_qb_amount(row, field) * _qb_rate(row)),
+                        )
+                    )
+        return found
+
+    def first_sync_rows(self, state: dict[str, Any]) -> dict[str, int]:
+        def positive(collection: str, field: str) -> int:
+            return sum(1 for row in state.get(collection, ()) if _qb_amount(row, field) > 0)
+
+        return {
+            "customers": len(state.get("Customer", ())),
+            "invoices": positive("Invoice", "Balance"),
+            "credit_memos": positive("CreditMemo", "RemainingCredit"),
+            "payments": positive("Payment", "UnappliedAmt"),
+        }
+
+    def first_sync_summary(self, state: dict[str, Any]) -> dict[str, int]:
+        rows = self.first_sync_rows(state)
+        return {
+            "invoices": rows["invoices"],
+            "credits": rows["credit_memos"] + rows["payments"],
+            "customers": rows["customers"],
+        }
+
+    def incremental_minimum(self) -> dict[str, int]:
+        """One CDC answer serves every stream."""
+        return {**self.fixed_sync_calls, "GET cdc": 1}
+
+    def stream_log(self, calls: dict[str, Any], name: str) -> list[dict[str, Any]]:
+        """Query calls for this stream's entity (the call log keeps each query's statement)."""
+        piece = self.stream(name).fault_path.lower()
+        return [
+            entry
+            for entry in calls["log"]
+            if entry["path"].endswith("/query") and piece in _statement(entry).lower()
+        ]
+
+    def stream_calls(self, calls: dict[str, Any], name: str) -> int:
+        return len(self.stream_log(calls, name))
+
+    def remove_invoice(self, control: Any, invoice_id: str) -> None:
+        control.request("DELETE", f"invoices/{invoice_id}")
+
+
+def _statement(entry: dict[str, Any]) -> str:
+    """The query statement of a call-log entry (the sandbox logs it; GET sends it in the URL)."""
+    return str(entry.get("statement") or entry.get("query") or "")
+
+
+# ---------------------------------------------------------------------------- registry
+
+_CANDIDATES: tuple[PlatformDriver, ...] = (XeroDriver(), QuickBooksDriver())
+
+DRIVERS: dict[str, PlatformDriver] = {
+    driver.platform: driver for driver in _CANDIDATES if driver.unavailable_reason() is None
+}
+"""The drivers whose platform is installed and whose driver is complete."""
+
+SKIPPED: dict[str, str] = {
+    driver.platform: reason
+    for driver in _CANDIDATES
+    if (reason := driver.unavailable_reason()) is not None
+}
+"""Platforms left out, with the reason shown as the skipped parameter's reason."""
+
+ALL_PLATFORMS: tuple[str, ...] = tuple(driver.platform for driver in _CANDIDATES)

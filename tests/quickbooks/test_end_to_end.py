@@ -1,0 +1,164 @@
+"""connect -> sync -> aging over real HTTP: python-quickbooks and intuit-oauth against the
+QuickBooks sandbox, and the QuickBooks-only paths: CDC, its 30-day limit and 1,000-object cap,
+and a stale SyncToken on a write."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from ar_sync.orgs import vault_for
+from ar_sync.settings import load_settings
+from ar_sync.store import Store
+from ar_sync_quickbooks.client import QuickBooksClient, QuickBooksEndpoints
+from ar_sync_quickbooks.sandbox import QuickBooksSandbox, load_company
+from tests.conftest import SandboxControl
+from tests.quickbooks.company import (
+    EXPECTED,
+    EXPECTED_TOTALS,
+    NAME,
+    REALM,
+    build_company,
+    dump_company,
+)
+
+ORG = f"quickbooks:{REALM}"
+
+
+def _aging(cli) -> dict:
+    result = cli("aging", "--format", "json")
+    assert result.code == 0, result.err
+    (org,) = result.json()["orgs"]
+    return org
+
+
+def _by_customer(org: dict) -> dict[str, dict[str, str]]:
+    return {c["customer_id"]: {**c["buckets"], "total": c["total"]} for c in org["customers"]}
+
+
+def _api_calls(sandbox) -> dict[str, int]:
+    return {
+        name: count
+        for name, count in sandbox.control.calls()["by_endpoint"].items()
+        if "oauth2" not in name and "openid" not in name
+    }
+
+
+def test_connect_sync_aging_gives_the_hand_checked_figures(cli, qb_connected, today):
+    (org,) = cli("orgs", "--format", "json").json()
+    assert (org["org_id"], org["name"], org["platform"], org["base_currency"], org["timezone"]) == (
+        ORG, NAME, "quickbooks", "USD", "UTC"
+    )
+    qb_connected.control.reset_calls()
+    synced = cli("sync")
+    assert synced.code == 0, synced.err
+    # Open only: invoices with a balance, the unapplied credit memo and payment, every customer.
+    assert f"{NAME}: 4 invoices, 2 credits, 4 customers" in synced.out
+    assert _api_calls(qb_connected) == {
+        "GET companyinfo/{id}": 1, "GET preferences": 1, "POST query": 4,
+    }
+    aged = _aging(cli)
+    assert aged["as_of"] == today.isoformat()
+    assert _by_customer(aged) == EXPECTED
+    assert aged["totals"] == EXPECTED_TOTALS
+
+
+def test_incremental_sync_reads_one_cdc_answer_and_applies_payments_and_deletions(
+    cli, qb_connected, today
+):
+    assert cli("sync").code == 0
+    qb_connected.control.pay("101")  # Amy's 250.00 paid in full
+    qb_connected.control.request("DELETE", "invoices/103")  # Cool Cars' 1,200.00 deleted
+    qb_connected.control.reset_calls()
+    assert cli("sync").code == 0
+    assert _api_calls(qb_connected) == {
+        "GET companyinfo/{id}": 1, "GET preferences": 1, "GET cdc": 1,
+    }
+    aged = _by_customer(_aging(cli))
+    assert aged["1"]["total"] == "40.00"
+    assert aged["2"] == {"current": "0.00", "1-30": "-80.00", "31-60": "0.00", "61-90": "-30.00",
+                         "91+": "0.00", "total": "-110.00"}
+    with Store(load_settings(None).db_url) as store:
+        open_ids = {i.invoice_id for i in store.load_invoices(ORG)}
+        payments = {c.credit_id: c for c in store.load_credits(ORG, with_allocations=True)}
+    assert "103" not in open_ids  # the tombstone removed the row
+    assert sorted(payments) == ["201", "303", *[p for p in payments if p not in ("201", "303")]]
+    (new_payment,) = [c for c in payments.values() if c.credit_id not in ("201", "303")]
+    assert [(a.invoice_id, a.amount) for a in new_payment.allocations] == [
+        ("101", Decimal("250.00"))
+    ]
+
+
+def test_a_watermark_older_than_cdc_allows_falls_back_to_queries(cli, qb_connected):
+    assert cli("sync").code == 0
+    _set_watermarks(datetime.now(UTC) - timedelta(days=31))
+    qb_connected.control.pay("103", "200.00")
+    qb_connected.control.reset_calls()
+    assert cli("sync").code == 0
+    calls = _api_calls(qb_connected)
+    assert calls.get("GET cdc") is None and calls["POST query"] == 4
+    assert _by_customer(_aging(cli))["2"]["31-60"] == "1000.00"
+
+
+def _set_watermarks(moment: datetime) -> None:
+    """Rewind every stream's stored watermark, as if the last sync had run at ``moment``."""
+    with Store(load_settings(None).db_url) as store, store.transaction() as tx:
+        for stream in ("customers", "invoices", "credit_memos", "payments"):
+            store.set_stream_state(tx, ORG, stream,
+                                   {"mode": "incremental", "watermark": moment.isoformat()})
+
+
+def test_a_cdc_answer_at_the_cap_is_split_and_loses_nothing(cli, tmp_path, today):
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0).isoformat()
+    company = build_company(today)
+    company["Invoice"] += [
+        {"Id": str(1000 + n), "DocNumber": f"B-{n}", "TxnDate": today.isoformat(),
+         "DueDate": today.isoformat(), "CustomerRef": {"value": "4"},
+         "TotalAmt": Decimal("1.00"),
+         "MetaData": {"CreateTime": yesterday, "LastUpdatedTime": yesterday}}
+        for n in range(1001)
+    ]
+    path = tmp_path / "busy.json"
+    path.write_text(dump_company(company), encoding="utf-8")
+    with QuickBooksSandbox([load_company(path)]) as sandbox:
+        control = SandboxControl(sandbox.url)
+        assert cli("connect", "quickbooks", "--sandbox", sandbox.url).code == 0
+        assert cli("sync").code == 0
+        # The last sync ran two days ago: 1,001 invoices changed since, over CDC's cap.
+        _set_watermarks(datetime.now(UTC) - timedelta(days=2))
+        control.reset_calls()
+        assert cli("sync").code == 0
+        calls = control.calls()["by_endpoint"]
+    # One all-entity answer at the cap; then one per entity, and Invoice's (still at the cap)
+    # is read by query pages instead: 1,007 changed rows, 1,001 stamped in the same second, so
+    # a keyset page, one more that cannot get past that second, then page 2 of it.
+    assert (calls["GET cdc"], calls["POST query"]) == (5, 3)
+    assert _by_customer(_aging(cli))["4"]["total"] == "1001.00"
+
+
+def test_a_stale_sync_token_is_re_read_and_the_write_retried_once(cli, qb_connected):
+    settings = load_settings(None)
+    with Store(settings.db_url) as store:
+        org = store.get_org(ORG)
+    stale = qb_connected.control.request("GET", "state")
+    old_token = next(i for i in stale["Invoice"] if i["Id"] == "101")["SyncToken"]
+    qb_connected.control.request("POST", "invoices/101", {"PrivateNote": "edited by a person"})
+    client = QuickBooksClient(
+        endpoints=QuickBooksEndpoints.for_api_url(qb_connected.url),
+        vault=vault_for(org, settings),
+        connection_id=org.connection_id,
+        realm_id=REALM,
+    )
+    try:
+        updated = client.sparse_update("Invoice", "101", {"PrivateNote": "Reminder 1 sent"},
+                                       request_id="rem-101-1", sync_token=old_token)
+    finally:
+        client.close()
+    assert updated["PrivateNote"] == "Reminder 1 sent"
+    assert int(updated["SyncToken"]) == int(old_token) + 2
+    assert client.stats.calls == {
+        "GET .well-known/openid_configuration": 1, "POST invoice": 2, "GET invoice/{id}": 1,
+    }
+    writes = [w for w in qb_connected.control.request("GET", "writes")["writes"]
+              if w.get("replay") is False or "replay" not in w]
+    assert len([w for w in writes if "101" in str(w.get("target_id"))]) == 1

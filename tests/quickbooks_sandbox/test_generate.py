@@ -1,0 +1,53 @@
+"""The seeded generator: deterministic, exact counts, and every kind of record it promises."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ar_sync_quickbooks.sandbox import generate_company
+from ar_sync_quickbooks.sandbox.company import company_document, parse_company
+
+TODAY = date(2026, 11, 23)
+
+
+def test_deterministic_for_a_seed() -> None:
+    one = generate_company(customers=20, invoices=60, paid=30, seed=7, today=TODAY)
+    two = generate_company(customers=20, invoices=60, paid=30, seed=7, today=TODAY)
+    other = generate_company(customers=20, invoices=60, paid=30, seed=8, today=TODAY)
+    assert company_document(one) == company_document(two)
+    assert company_document(one) != company_document(other)
+
+
+def test_counts_and_kinds() -> None:
+    company = generate_company(customers=21, invoices=60, paid=30, seed=7, today=TODAY)
+    assert len(company.customers) == 21
+    open_ = [i for i in company.invoices if i["Balance"] > 0]
+    voided = [i for i in company.invoices if i.get("PrivateNote") == "Voided"]
+    paid = [i for i in company.invoices if i["Balance"] == 0 and i["TotalAmt"] > 0]
+    assert (len(open_), len(paid), len(voided)) == (60, 30, 2)
+    assert all(
+        i["TotalAmt"] == 0 and all(line["Amount"] == 0 for line in i["Line"]) for i in voided
+    )
+    assert any(0 < i["Balance"] < i["TotalAmt"] for i in open_)  # part-paid through payments
+    assert any(m["RemainingCredit"] > 0 for m in company.credit_memos)
+    assert any(p["UnappliedAmt"] > 0 for p in company.payments)
+    foreign = [c for c in company.customers if c["CurrencyRef"]["value"] != "USD"]
+    assert {c["CurrencyRef"]["value"] for c in foreign} == {"EUR", "GBP", "CAD"}
+    rates = [i["ExchangeRate"] for i in company.invoices if i["CurrencyRef"]["value"] != "USD"]
+    assert rates and all(r.as_tuple().exponent == -4 and r > 0 for r in rates)
+    overdue = sorted((TODAY - date.fromisoformat(i["DueDate"])).days for i in open_)
+    assert overdue[0] <= 0 and overdue[-1] > 90
+    assert all(date.fromisoformat(i["TxnDate"]) <= TODAY for i in company.invoices)
+    assert all(p["TxnDate"] < TODAY.isoformat() for p in company.payments if p["Line"])
+    assert all(i["MetaData"]["CreateTime"][-6:] in ("-08:00", "-07:00") for i in company.invoices)
+    assert (
+        company.info["DefaultTimeZone"] == "America/Los_Angeles" and company.home_currency == "USD"
+    )
+
+
+def test_generated_company_reloads_unchanged() -> None:
+    company = generate_company(customers=8, invoices=12, paid=4, seed=3, today=TODAY)
+    assert parse_company(company_document(company)) == company
+    assert sum(i["Balance"] for i in company.invoices) > Decimal(0)
+    assert TODAY - timedelta(days=1) < TODAY
