@@ -28,6 +28,7 @@ from ar_sync.clock import local_date, utc_now
 from ar_sync.connector import ConnectOptions, available_platforms, load_plugin
 from ar_sync.errors import ArSyncError, ConfigError
 from ar_sync.logs import configure_logging
+from ar_sync.oauth import client_credentials
 from ar_sync.org_listing import org_rows, render_org_rows
 from ar_sync.orgs import open_connector, select_orgs, vault_for
 from ar_sync.progress import SyncProgressDisplay, sync_summary
@@ -152,6 +153,14 @@ def connect(
 ) -> None:
     """Authorize ar-sync to read a ledger; every organisation granted becomes an org."""
     plugin = load_plugin(platform)
+    # The app's credentials first: a missing client id is the more useful error to meet.
+    client_id, client_secret = client_credentials(
+        client_id,
+        client_secret,
+        sandbox=sandbox is not None,
+        platform=plugin.platform,
+        display_name=plugin.display_name,
+    )
     vault = vault_for(None, state.settings, sandbox=sandbox is not None)
     options = ConnectOptions(
         client_id=client_id,
@@ -292,18 +301,20 @@ def sandbox_serve(
     """
     spec = parse_generate(generate, today=local_date(utc_now(), "UTC")) if generate else None
     plugin = load_plugin(platform)
+    stop = _stop_on_signals()  # before anything is printed: a caller may signal at once
     handle = plugin.start_sandbox(company_files=list(company or []), generate=spec, port=port)
     stdout.print(f"{plugin.display_name} sandbox listening on {handle.url}")
     stdout.print(f"Connect to it with: ar-sync connect {platform} --sandbox {handle.url}")
     stdout.print("Press Ctrl-C to stop.")
     try:
-        _wait_for_stop_signal()
+        while not stop.wait(0.5):
+            pass
     finally:
         handle.stop()
 
 
-def _wait_for_stop_signal() -> None:
-    """Block until SIGINT (Ctrl-C) or SIGTERM.
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGINT (Ctrl-C) or SIGTERM.
 
     Handlers are installed explicitly: a process started in the background by a shell inherits
     SIGINT as ignored, and Python then never raises KeyboardInterrupt.
@@ -311,8 +322,7 @@ def _wait_for_stop_signal() -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
+    return stop
 
 
 @app.command()

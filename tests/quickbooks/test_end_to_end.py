@@ -162,3 +162,12 @@ def test_a_stale_sync_token_is_re_read_and_the_write_retried_once(cli, qb_connec
     writes = [w for w in qb_connected.control.request("GET", "writes")["writes"]
               if w.get("replay") is False or "replay" not in w]
     assert len([w for w in writes if "101" in str(w.get("target_id"))]) == 1
+
+
+def test_connecting_without_the_apps_credentials_says_which_setting_is_missing(cli):
+    result = cli("connect", "quickbooks")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "error: no QuickBooks Online client id: pass --client-id or set "
+        "AR_SYNC_QUICKBOOKS_CLIENT_ID"
+    )

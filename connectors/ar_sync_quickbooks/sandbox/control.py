@@ -37,16 +37,16 @@ All bodies are JSON; ``?realm=<id>`` picks a company (default: the first loaded)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import wraps
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request
 
-from ar_sync.sandbox_kit.faults import IMMEDIATE_KINDS
+from ar_sync.sandbox_kit import control as kit
+from ar_sync.sandbox_kit.control import BadInput, Missing, json_body, parse_amount, parse_day
 from ar_sync.sandbox_kit.reply import Reply, json_reply
 from ar_sync_quickbooks.sandbox import wire
 from ar_sync_quickbooks.sandbox.books import RealmBooks, Refused
@@ -60,24 +60,6 @@ if TYPE_CHECKING:
 Handler = Callable[..., Reply]
 
 
-class _BadInput(ValueError):
-    """The control request is wrong; the message is returned with 400."""
-
-
-class _Missing(_BadInput):
-    """The request names a record that does not exist; returned with 404."""
-
-
-def _body(request: Request) -> dict[str, object]:
-    try:
-        body = json.loads(request.get_data() or b"{}", parse_float=Decimal)
-    except ValueError:
-        raise _BadInput("the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise _BadInput("the body must be a JSON object")
-    return body
-
-
 def _realm_handler(handler: Callable[..., Reply]) -> Handler:
     """Resolve ``?realm=`` and turn bad input and refused changes into 400s."""
 
@@ -89,9 +71,9 @@ def _realm_handler(handler: Callable[..., Reply]) -> Handler:
         try:
             with books.lock:  # the change and the reply that shows it are one step
                 return handler(app, books, request, **params)
-        except _Missing as missing:
+        except Missing as missing:
             return control_error(str(missing), 404)
-        except _BadInput as error:
+        except BadInput as error:
             return control_error(str(error))
         except Refused as refused:
             status = 404 if refused.code == "610" else 400
@@ -107,7 +89,7 @@ def _invoice(record: dict[str, object]) -> dict[str, object]:
 def _known_invoice(books: RealmBooks, invoice_id: str) -> dict[str, object]:
     invoice = books.find("Invoice", invoice_id)
     if invoice is None:
-        raise _Missing(f"unknown invoice {invoice_id!r}")
+        raise Missing(f"unknown invoice {invoice_id!r}")
     return invoice
 
 
@@ -117,8 +99,8 @@ def tenants(app: SandboxApp, request: Request) -> Reply:
 
 def tokens(app: SandboxApp, request: Request) -> Reply:
     try:
-        body = _body(request)
-    except _BadInput as error:
+        body = json_body(request)
+    except BadInput as error:
         return control_error(str(error))
     client_id, secret = body.get("client_id"), body.get("client_secret")
     realm = body.get("realmId")
@@ -134,8 +116,8 @@ def tokens(app: SandboxApp, request: Request) -> Reply:
 
 def consent(app: SandboxApp, request: Request) -> Reply:
     try:
-        realm = _body(request).get("realmId")
-    except _BadInput as error:
+        realm = json_body(request).get("realmId")
+    except BadInput as error:
         return control_error(str(error))
     if not isinstance(realm, str):
         return control_error("realmId must be a string")
@@ -159,7 +141,7 @@ def writes(app: SandboxApp, books: RealmBooks, request: Request) -> Reply:
 @_realm_handler
 def create_invoice(app: SandboxApp, books: RealmBooks, request: Request) -> Reply:
     return json_reply(
-        {"Invoice": _invoice(books.create("Invoice", _body(request), app.now()))}, 201
+        {"Invoice": _invoice(books.create("Invoice", json_body(request), app.now()))}, 201
     )
 
 
@@ -167,7 +149,7 @@ def create_invoice(app: SandboxApp, books: RealmBooks, request: Request) -> Repl
 def patch_invoice(app: SandboxApp, books: RealmBooks, request: Request, invoice_id: str) -> Reply:
     _known_invoice(books, invoice_id)
     return json_reply(
-        {"Invoice": _invoice(books.merge_invoice(invoice_id, _body(request), app.now()))}
+        {"Invoice": _invoice(books.merge_invoice(invoice_id, json_body(request), app.now()))}
     )
 
 
@@ -187,7 +169,7 @@ def delete_invoice(app: SandboxApp, books: RealmBooks, request: Request, invoice
 @_realm_handler
 def pay_invoice(app: SandboxApp, books: RealmBooks, request: Request, invoice_id: str) -> Reply:
     _known_invoice(books, invoice_id)
-    body = _body(request)
+    body = json_body(request)
     amount = _amount(body["amount"]) if body.get("amount") is not None else None
     day = _day(body["date"]) if body.get("date") is not None else None
     payment, invoice = books.pay_invoice(invoice_id, amount, day, app.now())
@@ -201,59 +183,20 @@ def attachment(app: SandboxApp, books: RealmBooks, request: Request, attachable_
     data = books.files.get(attachable_id)
     record = books.find("Attachable", attachable_id)
     if data is None or record is None:
-        raise _Missing(f"unknown attachment {attachable_id!r}")
+        raise Missing(f"unknown attachment {attachable_id!r}")
     return Reply(
         200, data, content_type=str(record.get("ContentType") or "application/octet-stream")
     )
 
 
-def arm_fault(app: SandboxApp, request: Request) -> Reply:
-    try:
-        fault = app.faults.arm(_body(request))
-    except ValueError as error:
-        return control_error(str(error))
-    if fault.kind not in IMMEDIATE_KINDS:
-        return json_reply({"fault": fault.as_json()}, 201)
-    if fault.kind == "expire_tokens":
-        app.identity.expire_access_tokens()
-    else:
-        app.identity.revoke_all()
-    return json_reply({"applied": fault.kind})
-
-
-def list_faults(app: SandboxApp, request: Request) -> Reply:
-    return json_reply({"faults": app.faults.armed()})
-
-
-def clear_faults(app: SandboxApp, request: Request) -> Reply:
-    app.faults.clear()
-    return Reply(204, b"", content_type=None)
-
-
-def calls(app: SandboxApp, request: Request) -> Reply:
-    return json_reply(app.recorder.calls())
-
-
-def reset_calls(app: SandboxApp, request: Request) -> Reply:
-    app.recorder.reset_calls()
-    return Reply(204, b"", content_type=None)
-
-
 def _amount(value: object) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise _BadInput(f"amount: not an amount: {value!r}") from None
-    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise _BadInput(f"amount: not a positive amount with at most 2 decimal places: {value!r}")
-    return amount
+    """A positive amount with at most 2 decimal places."""
+    return parse_amount(value, positive=True)
 
 
 def _day(value: object) -> date:
-    try:
-        return wire.parse_day(value)
-    except ValueError as error:
-        raise _BadInput(f"date: {error}") from None
+    """A ``YYYY-MM-DD`` date; ``BadInput`` if not."""
+    return parse_day(value, wire.parse_day)
 
 
 ROUTES = [
@@ -268,9 +211,5 @@ ROUTES = [
     ("POST", "invoices/{invoice_id}/void", void_invoice),
     ("POST", "invoices/{invoice_id}/payments", pay_invoice),
     ("GET", "attachments/{attachable_id}", attachment),
-    ("POST", "faults", arm_fault),
-    ("GET", "faults", list_faults),
-    ("DELETE", "faults", clear_faults),
-    ("GET", "calls", calls),
-    ("DELETE", "calls", reset_calls),
+    *kit.ROUTES,
 ]

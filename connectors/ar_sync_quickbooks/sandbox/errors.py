@@ -1,18 +1,7 @@
-"""The two ways sandbox data can be wrong: a bad company file, and one bad record."""
+"""The two ways sandbox data can be wrong; shared by both sandboxes (``ar_sync.sandbox_kit``)."""
 
 from __future__ import annotations
 
-from ar_sync.errors import ConfigError
+from ar_sync.sandbox_kit.errors import CompanyFileError, RecordError
 
-
-class CompanyFileError(ConfigError):
-    """A company file the sandbox refuses; one line: ``"<path>: <record/field>: <problem>"``."""
-
-
-class RecordError(ValueError):
-    """One record breaks a rule; ``field`` is its path (``"Invoice[3] (Id 12).DueDate"``)."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
+__all__ = ["CompanyFileError", "RecordError"]

@@ -40,6 +40,7 @@ from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request
 
+from ar_sync.sandbox_kit.oauth import AuthFailure, OAuthFailure
 from ar_sync.sandbox_kit.reply import Reply, json_reply
 from ar_sync_quickbooks.sandbox.responses import oauth_error
 
@@ -54,22 +55,6 @@ REVOKE_PATH = "/v2/oauth2/tokens/revoke"
 USERINFO_PATH = "/v1/openid_connect/userinfo"
 JWKS_PATH = "/op/v1/jwks"
 INVALID_REFRESH = "Incorrect or invalid refresh token"
-
-
-class OAuthFailure(Exception):
-    """An OAuth error answer: ``{"error", "error_description"?}`` with ``status``."""
-
-    def __init__(self, error: str, description: str | None = None, status: int = 400) -> None:
-        super().__init__(error)
-        self.error, self.description, self.status = error, description, status
-
-
-class AuthFailure(Exception):
-    """An API call without a usable access token; ``detail`` goes into the gateway 401."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 @dataclass

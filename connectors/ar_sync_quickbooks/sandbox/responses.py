@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from ar_sync.sandbox_kit.control import control_error
 from ar_sync.sandbox_kit.reply import JSON, Reply, json_reply
 from ar_sync_quickbooks.sandbox import wire
 
@@ -207,8 +208,3 @@ def oauth_error(error: str, description: str | None = None, status: int = 400) -
         }
     )
     return json_reply(body, status)
-
-
-def control_error(message: str, status: int = 400) -> Reply:
-    """An error from a ``/_sandbox/`` endpoint: ``{"error": message}``."""
-    return json_reply({"error": message}, status)

@@ -12,21 +12,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Self
 
-from ar_sync.sandbox_kit.server import LoopbackServer
+from ar_sync.sandbox_kit.server import SandboxServer
 from ar_sync_quickbooks.sandbox.app import SandboxApp
 from ar_sync_quickbooks.sandbox.company import Company
 from ar_sync_quickbooks.sandbox.identity import DISCOVERY_PATH
 from ar_sync_quickbooks.sandbox.limits import SandboxLimits
 
 
-class QuickBooksSandbox:
+class QuickBooksSandbox(SandboxServer):
     """A local QuickBooks Online: OAuth, Accounting API and control endpoints on one origin.
 
     ``companies`` become realms in load order. Times are seconds: ``access_token_ttl`` (QBO:
     3600) and ``idempotency_ttl`` (how long a ``requestid`` is remembered: UNCONFIRMED for QBO,
     default one day). ``port=0`` picks a free port; read it back from ``url`` after ``start()``.
+    ``url``, ``start``/``stop`` and the context manager come from ``SandboxServer``.
     """
 
     def __init__(
@@ -47,18 +47,12 @@ class QuickBooksSandbox:
         )
         if not self.app.books:
             raise ValueError("a sandbox needs at least one company")
-        self.host, self.port = host, port
-        self._server = LoopbackServer(self.app, host=host, port=port, name="quickbooks-sandbox")
+        super().__init__(self.app, host=host, port=port, name="quickbooks-sandbox")
 
     @property
     def realm_ids(self) -> list[str]:
         """Realm (company) ids in load order."""
         return list(self.app.books)
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://{self.host}:{self._server.port}"
 
     @property
     def api_url(self) -> str:
@@ -76,16 +70,3 @@ class QuickBooksSandbox:
         """A token set for a new grant (the first realm by default), as the token endpoint
         returns it, plus ``"realmId"``."""
         return self.app.identity.issue(client_id, client_secret, realm_id)
-
-    def start(self) -> Self:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()

@@ -28,18 +28,18 @@ All bodies are JSON; ``?tenant=<id>`` picks a tenant (default: the first loaded)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import wraps
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request
 
+from ar_sync.sandbox_kit import control as kit
+from ar_sync.sandbox_kit.control import BadInput, Missing, json_body, parse_amount, parse_day
 from ar_sync_xero.sandbox import wire
 from ar_sync_xero.sandbox.company import company_document
-from ar_sync_xero.sandbox.faults import IMMEDIATE_KINDS
 from ar_sync_xero.sandbox.identity import DEFAULT_SCOPE
 from ar_sync_xero.sandbox.models import Invoice
 from ar_sync_xero.sandbox.responses import Reply, control_error, json_reply
@@ -50,24 +50,6 @@ if TYPE_CHECKING:
     from ar_sync_xero.sandbox.app import SandboxApp
 
 Handler = Callable[..., Reply]
-
-
-class _BadInput(ValueError):
-    """The control request is wrong; the message is returned with 400."""
-
-
-class _Missing(_BadInput):
-    """The request names a record that does not exist; returned with 404."""
-
-
-def _body(request: Request) -> dict[str, object]:
-    try:
-        body = json.loads(request.get_data() or b"{}", parse_float=Decimal)
-    except ValueError:
-        raise _BadInput("the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise _BadInput("the body must be a JSON object")
-    return body
 
 
 def _tenant_handler(handler: Callable[..., Reply]) -> Handler:
@@ -81,9 +63,9 @@ def _tenant_handler(handler: Callable[..., Reply]) -> Handler:
         try:
             with state.lock:  # the change and the reply that shows it are one step
                 return handler(app, state, request, **params)
-        except _Missing as missing:
+        except Missing as missing:
             return control_error(str(missing), 404)
-        except (_BadInput, Refused) as error:
+        except (BadInput, Refused) as error:
             return control_error(str(error))
 
     return run
@@ -99,7 +81,7 @@ def _invoice_reply(
 def _known_invoice(state: TenantState, invoice_id: str) -> Invoice:
     invoice = state.find("Invoices", invoice_id)
     if not isinstance(invoice, Invoice):
-        raise _Missing(f"unknown invoice {invoice_id!r}")
+        raise Missing(f"unknown invoice {invoice_id!r}")
     return invoice
 
 
@@ -111,8 +93,8 @@ def tenants(app: SandboxApp, request: Request) -> Reply:
 
 def tokens(app: SandboxApp, request: Request) -> Reply:
     try:
-        body = _body(request)
-    except _BadInput as error:
+        body = json_body(request)
+    except BadInput as error:
         return control_error(str(error))
     client_id, secret = body.get("client_id"), body.get("client_secret")
     scope = body.get("scope", DEFAULT_SCOPE)
@@ -136,7 +118,7 @@ def writes(app: SandboxApp, state: TenantState, request: Request) -> Reply:
 @_tenant_handler
 def pay_invoice(app: SandboxApp, state: TenantState, request: Request, invoice_id: str) -> Reply:
     invoice = _known_invoice(state, invoice_id)
-    body = _body(request)
+    body = json_body(request)
     amount = _amount(body["amount"]) if body.get("amount") is not None else None
     day = _day(body["date"]) if body.get("date") is not None else None
     payment, updated = state.record_payment(invoice.id, amount, day, app.now())
@@ -154,61 +136,22 @@ def void_invoice(app: SandboxApp, state: TenantState, request: Request, invoice_
 @_tenant_handler
 def patch_invoice(app: SandboxApp, state: TenantState, request: Request, invoice_id: str) -> Reply:
     invoice = _known_invoice(state, invoice_id)
-    return _invoice_reply(state, state.patch_invoice(invoice.id, _body(request), app.now()))
+    return _invoice_reply(state, state.patch_invoice(invoice.id, json_body(request), app.now()))
 
 
 @_tenant_handler
 def create_invoice(app: SandboxApp, state: TenantState, request: Request) -> Reply:
-    return _invoice_reply(state, state.create_invoice(_body(request), app.now()), 201)
-
-
-def arm_fault(app: SandboxApp, request: Request) -> Reply:
-    try:
-        fault = app.faults.arm(_body(request))
-    except ValueError as error:
-        return control_error(str(error))
-    if fault.kind not in IMMEDIATE_KINDS:
-        return json_reply({"fault": fault.as_json()}, 201)
-    if fault.kind == "expire_tokens":
-        app.identity.expire_access_tokens()
-    else:
-        app.identity.revoke_all()
-    return json_reply({"applied": fault.kind})
-
-
-def list_faults(app: SandboxApp, request: Request) -> Reply:
-    return json_reply({"faults": app.faults.armed()})
-
-
-def clear_faults(app: SandboxApp, request: Request) -> Reply:
-    app.faults.clear()
-    return Reply(204, b"", content_type=None)
-
-
-def calls(app: SandboxApp, request: Request) -> Reply:
-    return json_reply(app.recorder.calls())
-
-
-def reset_calls(app: SandboxApp, request: Request) -> Reply:
-    app.recorder.reset_calls()
-    return Reply(204, b"", content_type=None)
+    return _invoice_reply(state, state.create_invoice(json_body(request), app.now()), 201)
 
 
 def _amount(value: object) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise _BadInput(f"amount: not an amount: {value!r}") from None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise _BadInput(f"amount: not an amount with at most 2 decimal places: {value!r}")
-    return amount
+    """An amount of either sign with at most 2 decimal places."""
+    return parse_amount(value)
 
 
 def _day(value: object) -> date:
-    try:
-        return wire.parse_date(value)
-    except ValueError as error:
-        raise _BadInput(f"date: {error}") from None
+    """A Xero date (``/Date(ms)/`` or ISO); ``BadInput`` if not."""
+    return parse_day(value, wire.parse_date)
 
 
 ROUTES = [
@@ -220,9 +163,5 @@ ROUTES = [
     ("POST", "invoices/{invoice_id}", patch_invoice),
     ("POST", "invoices/{invoice_id}/void", void_invoice),
     ("POST", "invoices/{invoice_id}/payments", pay_invoice),
-    ("POST", "faults", arm_fault),
-    ("GET", "faults", list_faults),
-    ("DELETE", "faults", clear_faults),
-    ("GET", "calls", calls),
-    ("DELETE", "calls", reset_calls),
+    *kit.ROUTES,
 ]

@@ -34,6 +34,7 @@ from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request
 
+from ar_sync.sandbox_kit.oauth import AuthFailure, OAuthFailure
 from ar_sync_xero.sandbox.responses import Reply, json_reply, oauth_error, unauthorized
 
 CODE_TTL = 300.0
@@ -42,22 +43,6 @@ DEFAULT_SCOPE = (
     "offline_access openid profile email accounting.transactions accounting.contacts "
     "accounting.attachments accounting.reports.read accounting.settings.read"
 )
-
-
-class OAuthFailure(Exception):
-    """An OAuth error response: ``{"error": error}`` with ``status``."""
-
-    def __init__(self, error: str, description: str | None = None, status: int = 400) -> None:
-        super().__init__(error)
-        self.error, self.description, self.status = error, description, status
-
-
-class AuthFailure(Exception):
-    """An API call without a usable access token; ``detail`` goes into the 401 body."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 @dataclass

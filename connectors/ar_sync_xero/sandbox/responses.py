@@ -5,13 +5,15 @@ A ``Reply`` is plain data (so a reply can be cached for idempotent replay); it a
 
 - 400: the ``ValidationException`` envelope the SDK parses into ``AccountingBadRequestException``;
 - 401/403/404/405/429/5xx: Xero's problem-details JSON ``{"Type", "Title", "Status", "Detail"}``;
-- OAuth endpoints: ``{"error": "invalid_grant"}`` and friends.
+- OAuth endpoints: ``{"error": "invalid_grant"}`` and friends;
+- ``/_sandbox/`` endpoints: ``control_error`` (from ``ar_sync.sandbox_kit.control``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ar_sync.sandbox_kit.control import control_error
 from ar_sync.sandbox_kit.reply import JSON, Reply, json_reply
 from ar_sync_xero.sandbox import wire
 
@@ -112,8 +114,3 @@ def oauth_error(error: str, description: str | None = None, status: int = 400) -
         else {"error": error, "error_description": description}
     )
     return json_reply(body, status)
-
-
-def control_error(message: str, status: int = 400) -> Reply:
-    """An error from a ``/_sandbox/`` endpoint."""
-    return json_reply({"error": message}, status)

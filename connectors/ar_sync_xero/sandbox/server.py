@@ -12,22 +12,23 @@ From the command line: ``ar-sync sandbox serve --platform xero``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Self
 
-from ar_sync.sandbox_kit.server import LoopbackServer
+from ar_sync.sandbox_kit.server import SandboxServer
 from ar_sync_xero.sandbox.app import SandboxApp
 from ar_sync_xero.sandbox.company import Company
 from ar_sync_xero.sandbox.identity import DEFAULT_SCOPE
 from ar_sync_xero.sandbox.limits import SandboxLimits
 
 
-class XeroSandbox:
+class XeroSandbox(SandboxServer):
     """A local Xero: identity, Accounting API and control endpoints on one origin.
 
     ``companies`` become tenants in order. Times are seconds: ``access_token_ttl`` (Xero: 1800),
     ``refresh_grace`` (how long a rotated refresh token still works; Xero: 1800) and
     ``idempotency_ttl`` (how long an ``Idempotency-Key`` is remembered; Xero: 360).
-    ``port=0`` picks a free port; read it back from ``url`` after ``start()``.
+    ``port=0`` picks a free port; read it back from ``url`` after ``start()``. ``url``
+    (``http://127.0.0.1:PORT``) is the base URL of ``IdentityApi``; ``start``/``stop`` and the
+    context manager come from ``SandboxServer``.
     """
 
     def __init__(
@@ -50,18 +51,12 @@ class XeroSandbox:
         )
         if not self.app.states:
             raise ValueError("a sandbox needs at least one company")
-        self.host, self.port = host, port
-        self._server = LoopbackServer(self.app, host=host, port=port, name="xero-sandbox")
+        super().__init__(self.app, host=host, port=port, name="xero-sandbox")
 
     @property
     def tenant_ids(self) -> list[str]:
         """Tenant (organisation) ids in load order."""
         return list(self.app.states)
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT``; the base URL of ``IdentityApi``."""
-        return f"http://{self.host}:{self._server.port}"
 
     @property
     def api_url(self) -> str:
@@ -86,16 +81,3 @@ class XeroSandbox:
     ) -> dict[str, object]:
         """A token set for a new grant over every tenant, as a completed consent would give."""
         return self.app.identity.issue(client_id, client_secret, scope)
-
-    def start(self) -> Self:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()

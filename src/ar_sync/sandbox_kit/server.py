@@ -5,6 +5,9 @@
     server = LoopbackServer(app, host="127.0.0.1", port=0, name="xero-sandbox").start()
     server.port  # the port actually bound (``port=0`` picks a free one)
     server.stop()
+
+``SandboxServer`` is the base of ``XeroSandbox`` and ``QuickBooksSandbox``: it owns the app and the
+``LoopbackServer`` and gives them ``url``, ``start``/``stop`` and the context manager.
 """
 
 from __future__ import annotations
@@ -66,3 +69,38 @@ class LoopbackServer:
         assert self._thread is not None
         self._thread.join()
         self._server = self._thread = None
+
+
+class SandboxServer:
+    """Base of a platform sandbox: its WSGI ``app`` served on one loopback origin.
+
+    A subclass builds its app, then calls ``super().__init__(app, host=..., port=..., name=...)``
+    and adds its platform URLs on top of ``url``. ``port=0`` picks a free port; read it back from
+    ``url`` after ``start()``. Usable as a context manager (``start()`` on enter, ``stop()`` on
+    exit).
+    """
+
+    def __init__(self, app: Callable, *, host: str, port: int, name: str) -> None:
+        self.app = app
+        self.host, self.port = host, port
+        self._server = LoopbackServer(app, host=host, port=port, name=name)
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: the origin every endpoint hangs off (no trailing slash)."""
+        return f"http://{self.host}:{self._server.port}"
+
+    def start(self) -> Self:
+        """Bind and serve in a background thread; ``RuntimeError`` if already running."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Shut the server down and join its thread; a no-op when not running."""
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
