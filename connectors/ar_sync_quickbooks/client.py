@@ -143,20 +143,19 @@ def oauth_error(exc: AuthClientError) -> str:
     try:
         body = exc.response.json()
     except ValueError:
-        return f"HTTP {exc.status_code}"
-    return str(body.get("error") or f"HTTP {exc.status_code}") if isinstance(body, dict) else (
-        f"HTTP {exc.status_code}"
-    )
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error) if error else f"HTTP {exc.status_code}"
 
 
 def translate_oauth(exc: AuthClientError, what: str) -> ArSyncError:
-    """A failed intuit-oauth call as an error of the tree."""
+    """A failed intuit-oauth call (``what``: "a token refresh", "the authorization code") as an
+    error of the tree: 429 and 5xx are worth retrying, anything else means connecting again."""
     if exc.status_code == 429 or exc.status_code >= 500:
-        return RetriableSourceError(f"QuickBooks' token service answered {exc.status_code} to {what}")
-    error = oauth_error(exc)
-    if error == "invalid_grant":
-        return AuthError(f"QuickBooks refused the stored refresh token (invalid_grant); {RECONNECT_HINT}")
-    return AuthError(f"QuickBooks refused {what} ({error}); {RECONNECT_HINT}")
+        return RetriableSourceError(
+            f"QuickBooks' token service answered {exc.status_code} to {what}"
+        )
+    return AuthError(f"QuickBooks refused {what} ({oauth_error(exc)}); {RECONNECT_HINT}")
 
 
 class _ObservedQuickBooks(QuickBooks):
@@ -202,7 +201,9 @@ def translate(exc: BaseException, endpoint: str, status: int | None, headers: An
                 retry_after=float(retry_after) if retry_after else None,
             )
         if isinstance(exc, AuthorizationException) or status == 401:
-            return AuthError(f"QuickBooks rejected the access token on {endpoint}; {RECONNECT_HINT}")
+            return AuthError(
+                f"QuickBooks rejected the access token on {endpoint}; {RECONNECT_HINT}"
+            )
         if status == 403:
             return AuthError(
                 f"QuickBooks refused access on {endpoint} (403): the company may have been "
@@ -243,7 +244,9 @@ class QuickBooksClient:
     ) -> None:
         secret = vault.load(connection_id)
         if not secret or not (secret.get("token") or {}).get("refresh_token"):
-            raise ConfigError(f"no stored QuickBooks credentials for this company; {RECONNECT_HINT}")
+            raise ConfigError(
+                f"no stored QuickBooks credentials for this company; {RECONNECT_HINT}"
+            )
         self.endpoints = endpoints
         self.realm_id = realm_id
         self.stats = stats or CallStats()
@@ -336,10 +339,10 @@ class QuickBooksClient:
             qb = self._session()
             try:
                 return self._send(endpoint, fn, qb)
-            except AuthorizationException as exc:
+            except AuthorizationException:
                 if qb.last_response()[0] != 401:
                     raise
-                log.info("401 on %s: refreshing the access token once (%s)", endpoint, exc.error_code)
+                log.info("401 on %s: refreshing the access token once", endpoint)
                 self.refresh()
                 qb = self._session()
                 return self._send(endpoint, fn, qb)

@@ -66,7 +66,9 @@ STREAMS: tuple[StreamSpec, ...] = (
         "RemainingCredit > '0'",
         mapping.credit_memo_from_quickbooks,
     ),
-    StreamSpec("payments", "Payment", "credit", "UnappliedAmt > '0'", mapping.payment_from_quickbooks),
+    StreamSpec(
+        "payments", "Payment", "credit", "UnappliedAmt > '0'", mapping.payment_from_quickbooks
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in STREAMS}
 ALL_ENTITIES = [spec.entity for spec in STREAMS]
@@ -168,10 +170,11 @@ class QuickBooksConnector:
             answer = self._changes(spec, cursor.watermark - START_OVERLAP)
             if answer is not None:
                 records, skipped = self._map_rows(spec, answer.rows[spec.entity])
+                deleted = answer.deleted[spec.entity]
                 yield Page(
                     stream=stream,
                     records=tuple(records),
-                    deleted=tuple((spec.kind, record_id) for record_id in answer.deleted[spec.entity]),
+                    deleted=tuple((spec.kind, record_id) for record_id in deleted),
                     skipped=tuple(skipped),
                     state=StreamCursor(mode=INCREMENTAL, watermark=started_at).to_state(),
                 )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import uuid
-import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from intuitlib.exceptions import AuthClientError
 from ar_sync.connector import ConnectOptions, CredentialVault, GenerateSpec
 from ar_sync.domain import Org, make_org_id
 from ar_sync.errors import AuthError, SourceError
-from ar_sync.oauth import LoopbackListener, client_credentials, follow_authorization, new_state
+from ar_sync.oauth import client_credentials, new_state, run_authorization
 from ar_sync.sandbox_options import sandbox_companies
 from ar_sync_quickbooks.client import (
     QuickBooksClient,
@@ -34,8 +33,6 @@ from ar_sync_quickbooks.mapping import PLATFORM
 
 DEFAULT_REDIRECT_PORT = 8765  # Intuit needs the exact redirect URI registered, port included
 SAMPLE_COMPANY = Path(__file__).parent / "sandbox" / "samples" / "small_company.json"
-USER_TIMEOUT = 300.0  # seconds a person gets to approve in the browser
-SANDBOX_TIMEOUT = 30.0
 
 
 class QuickBooksPlugin:
@@ -60,35 +57,31 @@ class QuickBooksPlugin:
             display_name=self.display_name,
         )
         state = new_state()
-        port = options.redirect_port if options.redirect_port is not None else (
-            0 if sandbox else DEFAULT_REDIRECT_PORT
-        )
-        with LoopbackListener(port) as listener:
-            auth = new_auth_client(
-                endpoints,
-                client_id=client_id,
-                client_secret=client_secret,
-                redirect_uri=listener.redirect_uri,
-            )
-            url = auth.get_authorization_url([Scopes.ACCOUNTING], state_token=state)
-            if sandbox:
-                follow_authorization(url)
-            else:
-                echo(f"Open this address to let ar-sync read your QuickBooks books:\n{url}")
-                if options.open_browser:
-                    webbrowser.open(url)
-            redirect = listener.wait_for_redirect(
-                SANDBOX_TIMEOUT if sandbox else USER_TIMEOUT, expected_state=state
-            )
-        realm_id = redirect.get("realmId")
-        if not realm_id:
-            raise AuthError("QuickBooks' authorization redirect carried no realmId (company)")
+        auth = new_auth_client(endpoints, client_id=client_id, client_secret=client_secret)
+
+        def authorization_url(redirect_uri: str) -> str:
+            auth.redirect_uri = redirect_uri  # intuit-oauth repeats it in the code exchange
+            return auth.get_authorization_url([Scopes.ACCOUNTING], state_token=state)
+
         try:
+            redirect, _ = run_authorization(
+                options,
+                default_port=DEFAULT_REDIRECT_PORT,
+                state=state,
+                ledger="QuickBooks",
+                authorization_url=authorization_url,
+                echo=echo,
+            )
+            realm_id = redirect.get("realmId")
+            if not realm_id:
+                raise AuthError("QuickBooks' authorization redirect carried no realmId (company)")
             auth.get_bearer_token(redirect["code"], realm_id=realm_id)
         except AuthClientError as exc:
             raise translate_oauth(exc, "the authorization code") from None
         except OSError as exc:
-            raise SourceError(f"cannot reach QuickBooks' token service: {type(exc).__name__}") from None
+            raise SourceError(
+                f"cannot reach QuickBooks' token service: {type(exc).__name__}"
+            ) from None
         finally:
             auth.close()
         connection_id = f"{PLATFORM}:{uuid.uuid4()}"

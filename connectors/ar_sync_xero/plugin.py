@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,13 +10,7 @@ from typing import Any
 from ar_sync.connector import ConnectOptions, CredentialVault, GenerateSpec
 from ar_sync.domain import Org, make_org_id
 from ar_sync.errors import ConfigError
-from ar_sync.oauth import (
-    LoopbackListener,
-    Pkce,
-    client_credentials,
-    follow_authorization,
-    new_state,
-)
+from ar_sync.oauth import Pkce, client_credentials, new_state, run_authorization
 from ar_sync.sandbox_options import sandbox_companies
 from ar_sync_xero import auth
 from ar_sync_xero.client import XeroClient, XeroEndpoints
@@ -26,8 +19,6 @@ from ar_sync_xero.mapping import PLATFORM
 
 DEFAULT_REDIRECT_PORT = 8765  # Xero needs the exact redirect URI registered, port included
 SAMPLE_COMPANY = Path(__file__).parent / "sandbox" / "samples" / "small_company.json"
-USER_TIMEOUT = 300.0  # seconds a person gets to approve in the browser
-SANDBOX_TIMEOUT = 30.0
 
 
 class XeroPlugin:
@@ -52,34 +43,24 @@ class XeroPlugin:
             display_name=self.display_name,
         )
         pkce, state = Pkce.new(), new_state()
-        port = options.redirect_port if options.redirect_port is not None else (
-            0 if sandbox else DEFAULT_REDIRECT_PORT
+        redirect, redirect_uri = run_authorization(
+            options,
+            default_port=DEFAULT_REDIRECT_PORT,
+            state=state,
+            ledger="Xero",
+            authorization_url=lambda uri: auth.authorization_url(
+                endpoints, client_id=client_id, redirect_uri=uri, state=state, pkce=pkce
+            ),
+            echo=echo,
         )
-        with LoopbackListener(port) as listener:
-            url = auth.authorization_url(
-                endpoints,
-                client_id=client_id,
-                redirect_uri=listener.redirect_uri,
-                state=state,
-                pkce=pkce,
-            )
-            if sandbox:
-                follow_authorization(url)
-            else:
-                echo(f"Open this address to let ar-sync read your Xero books:\n{url}")
-                if options.open_browser:
-                    webbrowser.open(url)
-            code = listener.wait(
-                SANDBOX_TIMEOUT if sandbox else USER_TIMEOUT, expected_state=state
-            )
-            token = auth.exchange_code(
-                endpoints,
-                client_id=client_id,
-                client_secret=client_secret,
-                code=code,
-                redirect_uri=listener.redirect_uri,
-                pkce=pkce,
-            )
+        token = auth.exchange_code(
+            endpoints,
+            client_id=client_id,
+            client_secret=client_secret,
+            code=redirect["code"],
+            redirect_uri=redirect_uri,
+            pkce=pkce,
+        )
         connection_id = f"{PLATFORM}:{uuid.uuid4()}"
         vault.save(
             connection_id,

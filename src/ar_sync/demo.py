@@ -94,13 +94,14 @@ def run_demo(
                 store.save_org(org)
                 orgs.append(org)
                 err.print(f"Connected [bold]{escape(org.name)}[/] ({org.org_id})")
+        connectors = []
+        for org in orgs:
+            connector = open_connector(org, settings)
+            running.callback(connector.close)
+            connectors.append(connector)
         with SyncProgressDisplay(err) as display:
-            for org in orgs:
-                connector = open_connector(org, settings)
-                try:
-                    display.done(sync_org(store, connector, now=utc_now, progress=display))
-                finally:
-                    connector.close()
+            for connector in connectors:
+                display.done(sync_org(store, connector, now=utc_now, progress=display))
         for line in sync_summary(display.results):
             out.print(line, markup=False, highlight=False)
         agings = [
@@ -113,13 +114,9 @@ def run_demo(
                 out.print(table)
         out.print(render_org_summary(agings, basis=Basis.DUE, scheme=Scheme.DAYS))
         ok = True
-        for result, aging in zip(display.results, agings, strict=True):
-            connector = open_connector(result.org, settings)
-            try:
-                customer_ids = [c.customer_id for c in store.load_customers(result.org.org_id)]
-                outcome = reconcile(connector, aging, customer_ids)
-            finally:
-                connector.close()
+        for result, connector, aging in zip(display.results, connectors, agings, strict=True):
+            customer_ids = [c.customer_id for c in store.load_customers(result.org.org_id)]
+            outcome = reconcile(connector, aging, customer_ids)
             out.print(_reconciliation_line(outcome), markup=False, highlight=False)
             for name, ours, theirs in outcome.mismatches:
                 out.print(f"  {name}: ours {ours}, ledger {theirs}", markup=False)
@@ -138,6 +135,6 @@ def _reconciliation_line(outcome: Reconciliation) -> str:
             f"across {outcome.customers} customers: OK"
         )
     return (
-        f"MISMATCH {outcome.org.name} ({outcome.org.platform}): aging total {ours} {currency}, ledger's report "
-        f"{theirs} {currency}; {len(outcome.mismatches)} customers differ"
+        f"MISMATCH {outcome.org.name} ({outcome.org.platform}): aging total {ours} {currency}, "
+        f"ledger's report {theirs} {currency}; {len(outcome.mismatches)} customers differ"
     )

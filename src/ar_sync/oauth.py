@@ -17,15 +17,21 @@ import secrets
 import threading
 import urllib.error
 import urllib.request
+import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ar_sync.connector import ConnectOptions
 from ar_sync.errors import AuthError, ConfigError, SourceError
 from ar_sync.redact import register_secret
 
 CALLBACK_PATH = "/callback"
+USER_TIMEOUT = 300.0  # seconds a person gets to approve in the browser
+SANDBOX_TIMEOUT = 30.0  # seconds a sandbox, which approves at once, gets
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +138,48 @@ def follow_authorization(url: str, *, timeout: float = 30.0) -> None:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (our URL)
             response.read()
     except urllib.error.HTTPError as exc:
-        raise AuthError(f"the sandbox refused the authorization request (HTTP {exc.code})") from None
+        raise AuthError(
+            f"the sandbox refused the authorization request (HTTP {exc.code})"
+        ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise SourceError(f"cannot reach {urlsplit(url).netloc}: {reason}") from None
 
+
+
+def run_authorization(
+    options: ConnectOptions,
+    *,
+    default_port: int,
+    state: str,
+    ledger: str,
+    authorization_url: Callable[[str], str],
+    echo: Callable[[str], Any],
+) -> tuple[dict[str, str], str]:
+    """Send the user (or, with ``options.sandbox_url``, ar-sync itself) to the ledger's
+    authorization page and receive the redirect on a loopback listener.
+
+    ``authorization_url(redirect_uri)`` builds the page's address. The listener takes
+    ``options.redirect_port``, else port 0 against a sandbox, else ``default_port`` (ledgers
+    want the exact redirect URI registered). Returns the redirect's query parameters, checked
+    for ``state`` and a ``code``, and the redirect URI the code exchange must repeat.
+    """
+    sandbox = options.sandbox_url is not None
+    port = options.redirect_port if options.redirect_port is not None else (
+        0 if sandbox else default_port
+    )
+    with LoopbackListener(port) as listener:
+        url = authorization_url(listener.redirect_uri)
+        if sandbox:
+            follow_authorization(url)
+        else:
+            echo(f"Open this address to let ar-sync read your {ledger} books:\n{url}")
+            if options.open_browser:
+                webbrowser.open(url)
+        params = listener.wait_for_redirect(
+            SANDBOX_TIMEOUT if sandbox else USER_TIMEOUT, expected_state=state
+        )
+        return params, listener.redirect_uri
 
 SANDBOX_CLIENT_ID = "ar-sync-sandbox"  # what every ar-sync sandbox accepts by default
 SANDBOX_CLIENT_SECRET = "ar-sync-sandbox-secret"

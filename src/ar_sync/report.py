@@ -204,13 +204,8 @@ def _org_table(
     org: OrgAging, names: tuple[str, ...], caption: str, *, grouped: bool
 ) -> Table:
     cur = org.base_currency
-    table = Table(
-        title=f"{org.name} · {org.platform} · {cur} · as of {org.report.as_of.isoformat()}",
-        caption=caption,
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
+    table = _new_table(
+        f"{org.name} · {org.platform} · {cur} · as of {org.report.as_of.isoformat()}", caption
     )
     rows = [
         (
@@ -234,6 +229,25 @@ def _org_table(
     table.add_section()
     table.add_row(Text(TOTAL_LABEL, style="bold"), *total_cells)
     return table
+
+
+def _new_table(title: str, caption: str) -> Table:
+    """The look every aging table shares."""
+    return Table(
+        title=title,
+        caption=caption,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+
+
+def _aged_how(basis: Basis, scheme: Scheme) -> str:
+    """``"Aged by due date, in days"``: the first half of a table's caption."""
+    aged_by = "due date" if basis is Basis.DUE else "invoice date"
+    unit = "days" if scheme is Scheme.DAYS else "calendar months"
+    return f"Aged by {aged_by}, in {unit}"
 
 
 def _min_width(table: Table) -> int:
@@ -260,11 +274,9 @@ def render_table(
     """
     basis, scheme = Basis(basis), Scheme(scheme)
     names = _check(orgs, basis, scheme)
-    aged_by = "due date" if basis is Basis.DUE else "invoice date"
-    unit = "days" if scheme is Scheme.DAYS else "calendar months"
     tables: list[Table] = []
     for org in orgs:
-        caption = f"Aged by {aged_by}, in {unit}; amounts in {org.base_currency}"
+        caption = f"{_aged_how(basis, scheme)}; amounts in {org.base_currency}"
         table = _org_table(org, names, caption, grouped=True)
         if _min_width(table) > width:
             table = _org_table(org, names, caption, grouped=False)
@@ -278,16 +290,10 @@ def render_org_summary(orgs: Sequence[OrgAging], *, basis: Basis, scheme: Scheme
     ledgers. Rows keep the order given; amounts carry thousands separators."""
     basis, scheme = Basis(basis), Scheme(scheme)
     names = _check(orgs, basis, scheme)
-    aged_by = "due date" if basis is Basis.DUE else "invoice date"
-    unit = "days" if scheme is Scheme.DAYS else "calendar months"
     dates = common_as_of(orgs)
-    table = Table(
-        title="Aged receivables by org" + (f" · as of {dates.isoformat()}" if dates else ""),
-        caption=f"Aged by {aged_by}, in {unit}; each row in its org's base currency",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
+    table = _new_table(
+        "Aged receivables by org" + (f" · as of {dates.isoformat()}" if dates else ""),
+        f"{_aged_how(basis, scheme)}; each row in its org's base currency",
     )
     rows = []
     for org in orgs:
