@@ -12,17 +12,24 @@ import urllib.request
 from ar_sync_xero.plugin import SAMPLE_COMPANY
 
 
-def _serve(*args: str) -> tuple[subprocess.Popen, str]:
+def _serve(*args: str) -> tuple[subprocess.Popen, str, str]:
+    """Start the command; returns the process, its URL and its banner (read up to the
+    "Press Ctrl-C" line here: ``communicate`` later reads the pipe itself, past the lines this
+    file object has already buffered)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "ar_sync", "sandbox", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    first = process.stdout.readline()
-    match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", first)
-    assert match, first + process.stderr.read()
-    return process, match.group(1)
+    banner = ""
+    while "Press Ctrl-C" not in banner:
+        line = process.stdout.readline()
+        assert line, banner + process.stderr.read()
+        banner += line
+    match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
+    assert match, banner
+    return process, match.group(1), banner
 
 
 def _interrupt(process: subprocess.Popen) -> str:
@@ -43,18 +50,18 @@ def _tenant_names(url: str) -> list[str]:
 
 
 def test_serves_company_files_and_a_generated_company_until_interrupted(ar_home):
-    process, url = _serve("--company", str(SAMPLE_COMPANY),
-                          "--generate", "customers=4,invoices=12,seed=7")
+    process, url, banner = _serve("--company", str(SAMPLE_COMPANY),
+                                  "--generate", "customers=4,invoices=12,seed=7")
     try:
         assert _tenant_names(url) == ["Kiwi Widgets Ltd", "Sandbox Trading Ltd (seed 7)"]
     finally:
-        out = _interrupt(process)
+        _interrupt(process)
     assert process.returncode == 0
-    assert f"ar-sync connect xero --sandbox {url}" in out
+    assert f"ar-sync connect xero --sandbox {url}" in banner
 
 
 def test_without_a_company_it_serves_the_sample(ar_home):
-    process, url = _serve()
+    process, url, _ = _serve()
     try:
         assert _tenant_names(url) == ["Kiwi Widgets Ltd"]
     finally:
