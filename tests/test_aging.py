@@ -277,7 +277,7 @@ def test_open_invoice_becomes_item_with_amount_due() -> None:
     ]
 
 
-@pytest.mark.parametrize("kind", list(CreditKind))
+@pytest.mark.parametrize("kind", [k for k in CreditKind if k is not CreditKind.PREPAYMENT])
 def test_open_credit_is_negative_dated_and_due_on_its_date(kind: CreditKind) -> None:
     cr = credit(kind=kind, on=date(2026, 9, 5), total="80.00", remaining="30.00")
     [it] = receivables([], [cr], base_currency="NZD")
@@ -296,6 +296,58 @@ def test_open_credit_is_negative_dated_and_due_on_its_date(kind: CreditKind) -> 
     report = age([it], as_of=AS_OF, base_currency="NZD")
     assert report.customers[0].buckets["61-90"] == D("-30.00")
     assert report.total == D("-30.00")
+
+
+# (kind, what remains unapplied, the aging item's amount; None: not a receivable). Xero keeps
+# a prepayment out of receivables until it is applied
+# (help.xero.com/nz/CustomerStatements-Prepayments).
+UNAPPLIED_BY_KIND = [
+    (CreditKind.CREDIT_NOTE, "50.00", "-50.00"),
+    (CreditKind.OVERPAYMENT, "30.00", "-30.00"),
+    (CreditKind.PAYMENT, "12.34", "-12.34"),
+    (CreditKind.PREPAYMENT, "200.00", None),
+    (CreditKind.PREPAYMENT, "0.01", None),
+]
+
+
+@pytest.mark.parametrize(("kind", "remaining", "expected"), UNAPPLIED_BY_KIND)
+def test_an_unapplied_prepayment_is_left_out_other_credits_are_kept(
+    kind: CreditKind, remaining: str, expected: str | None
+) -> None:
+    cr = credit(kind=kind, total=remaining, remaining=remaining)
+    items = receivables([], [cr], base_currency="NZD")
+    assert [str(i.amount) for i in items] == ([] if expected is None else [expected])
+    assert [str(i.base_amount) for i in items] == ([] if expected is None else [expected])
+
+
+def test_a_part_applied_prepayment_counts_only_through_its_invoice() -> None:
+    # INV 400.00, due 2026-10-31 (23 days: 1-30), had 150.00 of a 200.00 prepayment applied, so
+    # 250.00 is due. The prepayment's other 50.00 (dated 2026-08-01: would be 91+) is left out;
+    # a 50.00 credit note (2026-11-10: 1-30) and a 30.00 overpayment (2026-09-05, 79 days: 61-90)
+    # are kept. Balance: 250.00 - 50.00 - 30.00 = 170.00.
+    inv = invoice(total="400.00", amount_due="250.00")
+    credits = [
+        credit("cn", kind=CreditKind.CREDIT_NOTE, on=date(2026, 11, 10), remaining="50.00"),
+        credit("op", kind=CreditKind.OVERPAYMENT, on=date(2026, 9, 5), remaining="30.00"),
+        credit(
+            "pp", kind=CreditKind.PREPAYMENT, on=date(2026, 8, 1), total="200.00", remaining="50.00"
+        ),
+    ]
+    items = receivables([inv], credits, base_currency="NZD")
+    assert [(i.document_id, str(i.amount)) for i in items] == [
+        ("inv-1", "250.00"),
+        ("cn", "-50.00"),
+        ("op", "-30.00"),
+    ]
+    report = age(items, as_of=AS_OF, base_currency="NZD")
+    assert as_text(report.customers[0].buckets) == {
+        "current": "0.00",
+        "1-30": "200.00",
+        "31-60": "0.00",
+        "61-90": "-30.00",
+        "91+": "0.00",
+    }
+    assert str(report.total) == "170.00"
 
 
 @pytest.mark.parametrize(

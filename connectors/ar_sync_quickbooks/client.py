@@ -11,8 +11,13 @@
    python-quickbooks' exceptions carry no HTTP status or headers, so the client's
    ``process_request`` (the library's own seam) records the last response's status and headers:
    a 429 is recognised by status, or failing that by its ThrottleExceeded (3001) text;
-4. retries ``RetriableSourceError`` (429, 5xx, dropped connections, malformed bodies) with
-   tenacity, honouring ``Retry-After`` when QuickBooks sends one.
+4. retries ``RetriableSourceError`` (429, 5xx, timeouts, dropped connections, malformed bodies)
+   with tenacity, honouring ``Retry-After`` when QuickBooks sends one; every retry is told to
+   ``stats.on_retry``.
+
+Timeouts (``ar_sync.timeouts``) bound every request: python-quickbooks' ``process_request`` and
+intuit-oauth's ``AuthClient`` (a ``requests.Session`` whose discovery and token calls name no
+timeout) are subclassed at their own seams; no library global is touched.
 
 Every call is made with ``use_decimal=True`` and ``minorversion=75``; models get ``qb=`` always.
 """
@@ -44,9 +49,12 @@ from ar_sync.errors import (
     FatalSourceError,
     RetriableSourceError,
 )
+from ar_sync.oauth import reconnect_hint
 from ar_sync.pacing import RateLimits, RequestPacer
 from ar_sync.redact import register_secret
 from ar_sync.retry import RetryPolicy, call_with_retries
+from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts, timed_out
+from ar_sync_quickbooks.mapping import PLATFORM
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -54,30 +62,61 @@ log = logging.getLogger(__name__)
 MINOR_VERSION = 75  # Intuit serves 1-74 as 75 since 2025-08-01
 # 500 calls a minute and 10 in flight per app and realm; a little headroom for clock skew.
 QUICKBOOKS_LIMITS = RateLimits(per_window=490, window_seconds=60.0, concurrent=10)
-REQUEST_TIMEOUT = (10.0, 120.0)  # seconds: connect, read
 REFRESH_MARGIN = 300.0  # seconds of access-token life below which we refresh before a call
 STALE_OBJECT = "5010"  # Fault code of a write naming an out-of-date SyncToken
 THROTTLED = "3001"
 TOKEN_ENDPOINT_NAME = "POST oauth2/v1/tokens/bearer"
 DISCOVERY_ENDPOINT_NAME = "GET .well-known/openid_configuration"  # read once per client
-RECONNECT_HINT = "run `ar-sync connect quickbooks` again"
+RECONNECT_HINT = reconnect_hint(PLATFORM)
+PRODUCTION, DEVELOPMENT = "production", "development"  # ``--environment``'s values
+# Development keys reach only Intuit's sandbox companies, served from this host
+# (https://developer.intuit.com/app/developer/qbo/docs/develop/sandboxes/manage-your-sandboxes,
+# "Get the sandbox base URL"); a development org stores it as its ``api_url``.
+INTUIT_SANDBOX_API_URL = "https://sandbox-quickbooks.api.intuit.com"
 
 
 @dataclass(frozen=True, slots=True)
 class QuickBooksEndpoints:
-    """Where QuickBooks lives: Intuit's service, or a sandbox at one base URL.
+    """Where QuickBooks lives: Intuit's production service, Intuit's sandbox companies (the
+    development environment), or an ar-sync sandbox at one base URL.
 
-    ``discovery`` is what intuit-oauth's ``AuthClient`` takes as ``environment``: ``"production"``
-    or the URL of a discovery document. ``api_base`` is python-quickbooks' ``api_url_v3``.
+    ``discovery`` is what intuit-oauth's ``AuthClient`` takes as ``environment``:
+    ``"production"`` or ``"sandbox"`` (intuit-oauth's names for Intuit's two discovery
+    documents, ``intuitlib/config.py`` ``DISCOVERY_URL``) or the URL of a discovery document.
+    ``api_base`` is python-quickbooks' ``api_url_v3``. ``api_url`` is what the org stores as
+    ``Org.api_url`` (None for production), so later syncs reach the same place; ``environment``
+    is Intuit's environment, None for an ar-sync sandbox.
     """
 
     discovery: str
     api_base: str
     sandbox: bool = False
+    api_url: str | None = None
+    environment: str | None = PRODUCTION
 
     @classmethod
     def production(cls) -> QuickBooksEndpoints:
         return cls(discovery="production", api_base=QuickBooks.api_url_v3)
+
+    @classmethod
+    def development(cls) -> QuickBooksEndpoints:
+        """Intuit's sandbox companies, the only ones development keys can reach."""
+        return cls(
+            discovery="sandbox",
+            api_base=f"{INTUIT_SANDBOX_API_URL}/v3",  # python-quickbooks' sandbox_api_url_v3
+            api_url=INTUIT_SANDBOX_API_URL,
+            environment=DEVELOPMENT,
+        )
+
+    @classmethod
+    def for_environment(cls, environment: str) -> QuickBooksEndpoints:
+        if environment == PRODUCTION:
+            return cls.production()
+        if environment == DEVELOPMENT:
+            return cls.development()
+        raise ConfigError(
+            f"--environment: expected {PRODUCTION} or {DEVELOPMENT}, got {environment!r}"
+        )
 
     @classmethod
     def for_sandbox(cls, url: str) -> QuickBooksEndpoints:
@@ -89,11 +128,42 @@ class QuickBooksEndpoints:
             discovery=f"{base}/.well-known/openid_configuration",
             api_base=f"{base}/v3",
             sandbox=True,
+            api_url=base,
+            environment=None,
         )
 
     @classmethod
     def for_api_url(cls, api_url: str | None) -> QuickBooksEndpoints:
-        return cls.for_sandbox(api_url) if api_url else cls.production()
+        """The endpoints of a stored org: production without ``api_url``, Intuit's sandbox
+        companies at ``INTUIT_SANDBOX_API_URL``, else an ar-sync sandbox."""
+        if not api_url:
+            return cls.production()
+        if api_url.rstrip("/") == INTUIT_SANDBOX_API_URL:
+            return cls.development()
+        return cls.for_sandbox(api_url)
+
+    @property
+    def reconnect_hint(self) -> str:
+        """What to run when the grant is gone: the connect command with the same place."""
+        return reconnect_hint(
+            PLATFORM,
+            sandbox_url=self.api_url if self.sandbox else None,
+            environment=DEVELOPMENT if self.environment == DEVELOPMENT else None,
+        )
+
+
+class _TimedAuthClient(AuthClient):
+    """intuit-oauth's client with ``timeouts`` on every request it sends itself (the discovery
+    document in the constructor, token calls), which intuit-oauth makes with no timeout."""
+
+    def __init__(self, *args: Any, timeouts: Timeouts, **kwargs: Any) -> None:
+        self.timeouts = timeouts  # before super().__init__, which reads the discovery document
+        super().__init__(*args, **kwargs)
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("timeout") is None and len(args) < 7:  # Session.request's 7th: timeout
+            kwargs["timeout"] = self.timeouts.pair()
+        return super().request(method, url, *args, **kwargs)
 
 
 def new_auth_client(
@@ -104,16 +174,19 @@ def new_auth_client(
     redirect_uri: str = "http://127.0.0.1/callback",
     access_token: str | None = None,
     refresh_token: str | None = None,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
 ) -> AuthClient:
-    """An intuit-oauth client reading its endpoints from ``endpoints.discovery``."""
+    """An intuit-oauth client reading its endpoints from ``endpoints.discovery``; every request
+    it sends is bounded by ``timeouts``."""
     try:
-        return AuthClient(
+        return _TimedAuthClient(
             client_id,
             client_secret,
             redirect_uri,
             endpoints.discovery,
             access_token=access_token,
             refresh_token=refresh_token,
+            timeouts=timeouts,
         )
     except AuthClientError as exc:
         raise RetriableSourceError(
@@ -148,23 +221,25 @@ def oauth_error(exc: AuthClientError) -> str:
     return str(error) if error else f"HTTP {exc.status_code}"
 
 
-def translate_oauth(exc: AuthClientError, what: str) -> ArSyncError:
+def translate_oauth(exc: AuthClientError, what: str, hint: str = RECONNECT_HINT) -> ArSyncError:
     """A failed intuit-oauth call (``what``: "a token refresh", "the authorization code") as an
-    error of the tree: 429 and 5xx are worth retrying, anything else means connecting again."""
+    error of the tree: 429 and 5xx are worth retrying, anything else means connecting again
+    (``hint`` says how)."""
     if exc.status_code == 429 or exc.status_code >= 500:
         return RetriableSourceError(
             f"QuickBooks' token service answered {exc.status_code} to {what}"
         )
-    return AuthError(f"QuickBooks refused {what} ({oauth_error(exc)}); {RECONNECT_HINT}")
+    return AuthError(f"QuickBooks refused {what} ({oauth_error(exc)}); {hint}")
 
 
 class _ObservedQuickBooks(QuickBooks):
-    """python-quickbooks with a timeout and the last response's status and headers kept.
+    """python-quickbooks with ``timeouts`` and the last response's status and headers kept.
 
     ``process_request`` is the library's seam for the transport; everything else is unchanged.
     """
 
     _observed = threading.local()
+    timeouts: Timeouts = DEFAULT_TIMEOUTS
 
     def process_request(
         self, request_type: str, url: str, headers: Any = "", params: Any = "", data: Any = ""
@@ -174,7 +249,8 @@ class _ObservedQuickBooks(QuickBooks):
         headers.update({"Authorization": "Bearer " + self.session.access_token})
         self._observed.status, self._observed.headers = None, {}
         response = self.session.request(
-            request_type, url, headers=headers, params=params, data=data, timeout=REQUEST_TIMEOUT
+            request_type, url, headers=headers, params=params, data=data,
+            timeout=self.timeouts.pair(),
         )
         self._observed.status, self._observed.headers = response.status_code, response.headers
         return response
@@ -187,8 +263,16 @@ class StaleObject(FatalSourceError):
     """A write named an out-of-date ``SyncToken`` (Fault 5010); re-read and try again."""
 
 
-def translate(exc: BaseException, endpoint: str, status: int | None, headers: Any) -> ArSyncError:
-    """Map a python-quickbooks or transport exception to the error tree. No secrets in messages."""
+def translate(
+    exc: BaseException,
+    endpoint: str,
+    status: int | None,
+    headers: Any,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    hint: str = RECONNECT_HINT,
+) -> ArSyncError:
+    """Map a python-quickbooks or transport exception to the error tree. No secrets in messages;
+    ``hint`` says how to connect again when the grant is gone."""
     if isinstance(exc, ArSyncError):
         return exc
     if isinstance(exc, QuickbooksException):
@@ -199,31 +283,46 @@ def translate(exc: BaseException, endpoint: str, status: int | None, headers: An
             return RetriableSourceError(
                 f"QuickBooks rate limit on {endpoint}",
                 retry_after=float(retry_after) if retry_after else None,
+                reason="rate limited",
             )
         if isinstance(exc, AuthorizationException) or status == 401:
             return AuthError(
-                f"QuickBooks rejected the access token on {endpoint}; {RECONNECT_HINT}"
+                f"QuickBooks rejected the access token on {endpoint}; {hint}"
             )
         if status == 403:
             return AuthError(
                 f"QuickBooks refused access on {endpoint} (403): the company may have been "
-                f"disconnected; {RECONNECT_HINT}"
+                f"disconnected; {hint}"
             )
         if status is not None and status >= 500:
-            return RetriableSourceError(f"QuickBooks answered {status} on {endpoint}")
+            return RetriableSourceError(
+                f"QuickBooks answered {status} on {endpoint}", reason=f"HTTP {status}"
+            )
         if code == STALE_OBJECT:
             return StaleObject(f"QuickBooks refused {endpoint}: stale SyncToken (5010)")
         if status == 200 or "Error reading json response" in str(exc.message):
-            return RetriableSourceError(f"QuickBooks sent a malformed response for {endpoint}")
+            return RetriableSourceError(
+                f"QuickBooks sent a malformed response for {endpoint}",
+                reason="malformed response",
+            )
         return FatalSourceError(f"QuickBooks refused {endpoint} ({code}): {exc.message}")
     if isinstance(exc, InsecureTransportError):
         return ConfigError("QuickBooks' API address must use https")
     if isinstance(exc, AuthClientError):
-        return translate_oauth(exc, "a token refresh")
+        return translate_oauth(exc, "a token refresh", hint)
+    if isinstance(exc, requests.ConnectTimeout):
+        return timed_out("QuickBooks", endpoint, "connect", timeouts)
+    if isinstance(exc, requests.Timeout):
+        return timed_out("QuickBooks", endpoint, "read", timeouts)
     if isinstance(exc, (requests.RequestException, OSError)):
-        return RetriableSourceError(f"cannot reach QuickBooks for {endpoint}: {type(exc).__name__}")
+        return RetriableSourceError(
+            f"cannot reach QuickBooks for {endpoint}: {type(exc).__name__}",
+            reason=f"connection failed ({type(exc).__name__})",
+        )
     if isinstance(exc, ValueError):
-        return RetriableSourceError(f"QuickBooks sent a malformed response for {endpoint}")
+        return RetriableSourceError(
+            f"QuickBooks sent a malformed response for {endpoint}", reason="malformed response"
+        )
     raise exc
 
 
@@ -241,14 +340,16 @@ class QuickBooksClient:
         retry: RetryPolicy = RetryPolicy(),
         stats: CallStats | None = None,
         clock: Callable[[], float] = time.time,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
     ) -> None:
         secret = vault.load(connection_id)
         if not secret or not (secret.get("token") or {}).get("refresh_token"):
             raise ConfigError(
-                f"no stored QuickBooks credentials for this company; {RECONNECT_HINT}"
+                f"no stored QuickBooks credentials for this company; {endpoints.reconnect_hint}"
             )
         self.endpoints = endpoints
         self.realm_id = realm_id
+        self.timeouts = timeouts
         self.stats = stats or CallStats()
         self._vault = vault
         self._connection_id = connection_id
@@ -263,7 +364,9 @@ class QuickBooksClient:
     def _secret(self) -> dict[str, Any]:
         secret = self._vault.load(self._connection_id)
         if not secret:
-            raise AuthError(f"the stored QuickBooks credentials are gone; {RECONNECT_HINT}")
+            raise AuthError(
+                f"the stored QuickBooks credentials are gone; {self.endpoints.reconnect_hint}"
+            )
         return secret
 
     def _session(self) -> _ObservedQuickBooks:
@@ -285,6 +388,7 @@ class QuickBooksClient:
                 self.endpoints,
                 client_id=secret["client_id"],
                 client_secret=secret["client_secret"],
+                timeouts=self.timeouts,
             )
         self._auth.access_token = token["access_token"]
         self._auth.refresh_token = token["refresh_token"]
@@ -300,6 +404,7 @@ class QuickBooksClient:
             use_decimal=True,
         )
         qb.api_url_v3 = qb.sandbox_api_url_v3 = self.endpoints.api_base
+        qb.timeouts = self.timeouts
         self._qb = qb
 
     def refresh(self) -> None:
@@ -311,7 +416,12 @@ class QuickBooksClient:
             try:
                 auth.refresh(refresh_token=secret["token"]["refresh_token"])
             except AuthClientError as exc:
-                raise translate_oauth(exc, "a token refresh") from None
+                raise translate_oauth(
+                    exc, "a token refresh", self.endpoints.reconnect_hint
+                ) from None
+            except requests.Timeout as exc:
+                which = "connect" if isinstance(exc, requests.ConnectTimeout) else "read"
+                raise timed_out("QuickBooks", TOKEN_ENDPOINT_NAME, which, self.timeouts) from None
             except requests.RequestException as exc:
                 raise RetriableSourceError(
                     f"cannot reach QuickBooks' token service: {type(exc).__name__}"
@@ -324,13 +434,11 @@ class QuickBooksClient:
     # -- calls ----------------------------------------------------------------------------
     def call(self, endpoint: str, fn: Callable[[QuickBooks], T]) -> T:
         """Run ``fn(qb)`` paced, refreshed when due or on a 401, translated and retried."""
-
-        def on_wait(seconds: float, error: BaseException) -> None:
-            self.stats.retries += 1
-            self.stats.waited_seconds += seconds
-
         return call_with_retries(
-            lambda: self._attempt(endpoint, fn), policy=self._retry, on_wait=on_wait
+            lambda: self._attempt(endpoint, fn),
+            policy=self._retry,
+            endpoint=endpoint,
+            on_retry=self.stats.retrying,
         )
 
     def _attempt(self, endpoint: str, fn: Callable[[QuickBooks], T]) -> T:
@@ -348,7 +456,9 @@ class QuickBooksClient:
                 return self._send(endpoint, fn, qb)
         except Exception as exc:  # noqa: BLE001 - everything leaves through the error tree
             status, headers = qb.last_response() if qb is not None else (None, {})
-            raise translate(exc, endpoint, status, headers) from None
+            raise translate(
+                exc, endpoint, status, headers, self.timeouts, self.endpoints.reconnect_hint
+            ) from None
 
     def _send(self, endpoint: str, fn: Callable[[QuickBooks], T], qb: QuickBooks) -> T:
         self.stats.count(endpoint)

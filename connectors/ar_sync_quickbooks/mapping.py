@@ -7,7 +7,8 @@ understood raises ``DataError`` naming it; the connector counts it and goes on.
 QuickBooks' rules, as mapped here:
 
 - An invoice is owed while ``Balance > 0`` (the amount due); ``Balance == 0`` is paid. A voided
-  invoice keeps its row with every amount zeroed and ``PrivateNote`` "Voided".
+  invoice keeps its row with every amount zeroed and ``PrivateNote`` "Voided", or
+  "Voided - <the note it had>" (QBO prepends the word to an existing note).
 - ``ExchangeRate`` is home-currency units per one unit of the document's currency
   (``RateQuote.BASE_PER_DOCUMENT``); it is absent or 1 for home-currency documents.
 - A ``Payment`` is a document of its own: it owns its applications to invoices (lines whose
@@ -41,7 +42,11 @@ from ar_sync.domain import (
 from ar_sync.errors import DataError
 
 PLATFORM = "quickbooks"
-VOIDED_NOTE = "Voided"  # what QuickBooks writes into PrivateNote when a document is voided
+# What QuickBooks writes into PrivateNote when a document is voided: "Voided", or "Voided - "
+# before the note it had (recorded_json/invoice_void.response.json; "Voided - RC 93" in a
+# voided bill-payment at docs.cloud-elements.com/home/5dd7b4a).
+VOIDED_NOTE = "Voided"
+VOIDED_PREFIX = "Voided - "
 
 Json = Mapping[str, Any]
 
@@ -128,7 +133,13 @@ def _rate(entity: Json, record_id: str) -> Decimal:
 
 
 def _is_voided(entity: Json, total: Decimal) -> bool:
-    return total == 0 and entity.get("PrivateNote") == VOIDED_NOTE
+    """Zeroed, with QBO's void note ("Voided" alone or prefixed to the old note)."""
+    note = entity.get("PrivateNote")
+    return (
+        total == 0
+        and isinstance(note, str)
+        and (note == VOIDED_NOTE or note.startswith(VOIDED_PREFIX))
+    )
 
 
 # The most populous zone of the multi-zone countries QuickBooks Online sells in.

@@ -1,8 +1,19 @@
 """The QuickBooks Online plugin registered under the ``ar_sync.connectors`` entry-point group.
 
 ``connect`` runs Intuit's authorization-code flow with ``state``: the user approves one company,
-and the redirect to the loopback listener carries ``code``, ``state`` and ``realmId``. One
-connection (one keyring entry) holds one realm's tokens.
+and the redirect carries ``code``, ``state`` and ``realmId``. One connection (one keyring entry)
+holds one realm's tokens.
+
+Intuit's rules for the redirect decide how it arrives (``check_redirect_options``):
+
+- ``--environment development`` (development keys, Intuit's sandbox companies): the loopback
+  listener at ``http://localhost:8765/callback``, or ``--redirect-uri``;
+- ``--environment production`` (the default against Intuit): ``--redirect-uri https://...``
+  only, the address pasted back from the browser, since production keys need https;
+- against an ar-sync sandbox: the listener, or ``--redirect-uri`` to rehearse pasting.
+
+The org remembers where it lives (``Org.api_url``: None for production, Intuit's sandbox host
+for development, the sandbox's URL), so later syncs reach the same place.
 """
 
 from __future__ import annotations
@@ -18,10 +29,13 @@ from intuitlib.exceptions import AuthClientError
 
 from ar_sync.connector import ConnectOptions, CredentialVault, GenerateSpec
 from ar_sync.domain import Org, make_org_id
-from ar_sync.errors import AuthError, SourceError
-from ar_sync.oauth import client_credentials, new_state, run_authorization
+from ar_sync.errors import AuthError, ConfigError, SourceError
+from ar_sync.oauth import check_redirect_uri, client_credentials, new_state, run_authorization
 from ar_sync.sandbox_options import sandbox_companies
+from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
 from ar_sync_quickbooks.client import (
+    DEVELOPMENT,
+    PRODUCTION,
     QuickBooksClient,
     QuickBooksEndpoints,
     new_auth_client,
@@ -33,11 +47,54 @@ from ar_sync_quickbooks.mapping import PLATFORM
 
 DEFAULT_REDIRECT_PORT = 8765  # Intuit needs the exact redirect URI registered, port included
 SAMPLE_COMPANY = Path(__file__).parent / "sandbox" / "samples" / "small_company.json"
+# Intuit redirects only to https URIs, never to an IP address; http://localhost is accepted for
+# sandbox (development) environments only
+# (https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/set-redirect-uri).
+NEEDS_HTTPS = (
+    "QuickBooks production keys need an https redirect URI (http only for http://localhost, "
+    "with development keys)"
+)
+CODE_EXCHANGE_HINT = "check the app's client id and secret and run `ar-sync connect` again"
+
+
+def connect_endpoints(options: ConnectOptions) -> QuickBooksEndpoints:
+    """Where ``connect`` goes: the sandbox given, else Intuit's environment (production unless
+    ``options.environment`` says development). ``ConfigError`` for an unknown environment."""
+    if options.sandbox_url is not None:
+        if options.environment is not None:
+            QuickBooksEndpoints.for_environment(options.environment)  # still a valid value?
+        return QuickBooksEndpoints.for_sandbox(options.sandbox_url)
+    return QuickBooksEndpoints.for_environment(options.environment or PRODUCTION)
+
+
+def check_redirect_options(options: ConnectOptions) -> None:
+    """Refuse, before any network call, a redirect Intuit would refuse for the environment.
+
+    Production keys need an https ``--redirect-uri`` (no loopback listener); development keys
+    also take ``http://localhost``. Against a sandbox the rules of an explicit
+    ``--environment`` apply, so a flow can be rehearsed; without one, anything local goes.
+    """
+    environment = options.environment or (None if options.sandbox_url else PRODUCTION)
+    if options.redirect_uri is not None:
+        check_redirect_uri(
+            options.redirect_uri,
+            ledger="QuickBooks",
+            allow_http_localhost=environment != PRODUCTION,
+            why_https=NEEDS_HTTPS,
+        )
+    elif environment == PRODUCTION:
+        raise ConfigError(
+            "QuickBooks production keys need an https redirect URI, which ar-sync's local "
+            "listener cannot offer: register an https page on the app and pass --redirect-uri "
+            f"https://..., or connect an Intuit sandbox company with --environment {DEVELOPMENT} "
+            f"(register http://localhost:{DEFAULT_REDIRECT_PORT}/callback)"
+        )
 
 
 class QuickBooksPlugin:
     platform = PLATFORM
     display_name = "QuickBooks Online"
+    company_marker = "CompanyInfo"  # sandbox company files: see sandbox/company.py
 
     def connect(
         self,
@@ -48,7 +105,8 @@ class QuickBooksPlugin:
     ) -> list[Org]:
         """Authorize one company, keep its tokens in ``vault`` and return it as an org."""
         sandbox = options.sandbox_url is not None
-        endpoints = QuickBooksEndpoints.for_api_url(options.sandbox_url)
+        endpoints = connect_endpoints(options)
+        check_redirect_options(options)
         client_id, client_secret = client_credentials(
             options.client_id,
             options.client_secret,
@@ -57,7 +115,9 @@ class QuickBooksPlugin:
             display_name=self.display_name,
         )
         state = new_state()
-        auth = new_auth_client(endpoints, client_id=client_id, client_secret=client_secret)
+        auth = new_auth_client(
+            endpoints, client_id=client_id, client_secret=client_secret, timeouts=options.timeouts
+        )
 
         def authorization_url(redirect_uri: str) -> str:
             auth.redirect_uri = redirect_uri  # intuit-oauth repeats it in the code exchange
@@ -77,7 +137,7 @@ class QuickBooksPlugin:
                 raise AuthError("QuickBooks' authorization redirect carried no realmId (company)")
             auth.get_bearer_token(redirect["code"], realm_id=realm_id)
         except AuthClientError as exc:
-            raise translate_oauth(exc, "the authorization code") from None
+            raise translate_oauth(exc, "the authorization code", CODE_EXCHANGE_HINT) from None
         except OSError as exc:
             raise SourceError(
                 f"cannot reach QuickBooks' token service: {type(exc).__name__}"
@@ -102,20 +162,23 @@ class QuickBooksPlugin:
             base_currency="USD",
             timezone="UTC",
             connection_id=connection_id,
-            api_url=options.sandbox_url,
+            api_url=endpoints.api_url,
         )
-        connector = self.open(placeholder, vault)
+        connector = self.open(placeholder, vault, timeouts=options.timeouts)
         try:
             return [connector.fetch_org()]
         finally:
             connector.close()
 
-    def open(self, org: Org, vault: CredentialVault) -> QuickBooksConnector:
+    def open(
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> QuickBooksConnector:
         client = QuickBooksClient(
             endpoints=QuickBooksEndpoints.for_api_url(org.api_url),
             vault=vault,
             connection_id=org.connection_id,
             realm_id=org.tenant_id,
+            timeouts=timeouts,
         )
         return QuickBooksConnector(org, client)
 

@@ -22,10 +22,12 @@ from ar_sync.redact import register_secret
 from ar_sync_xero.client import XeroEndpoints
 
 # Granular scopes (apps created from March 2026 must use them; older apps migrate by 2027).
+# Granular scopes (developer.xero.com/faq/granular-scopes): the aged report reconciles customers,
+# the trial balance the whole org (``reported_total``), settings the chart of accounts.
 DEFAULT_SCOPES = (
     "offline_access openid profile email accounting.invoices accounting.payments.read "
     "accounting.contacts accounting.attachments accounting.reports.aged.read "
-    "accounting.settings.read"
+    "accounting.reports.trialbalance.read accounting.settings.read"
 )
 
 

@@ -6,8 +6,12 @@
    meets a 429);
 2. on a 401, forces one token refresh and tries again (the SDK itself never refreshes on 401);
 3. translates SDK and transport exceptions into ``ar_sync.errors`` at this edge;
-4. retries ``RetriableSourceError`` (429, 5xx, dropped connections, malformed bodies) with
-   tenacity, honouring ``Retry-After``.
+4. retries ``RetriableSourceError`` (429, 5xx, timeouts, dropped connections, malformed bodies)
+   with tenacity, honouring ``Retry-After``; every retry is told to ``stats.on_retry``.
+
+Every request the SDK sends, the OAuth token refresh included, carries the connect and read
+timeouts (``ar_sync.timeouts``): xero-python passes ``timeout=None`` (wait for ever) to urllib3
+unless a call names ``_request_timeout``, so the client's REST layer supplies it for every call.
 
 Tokens: the SDK asks the getter before every call and refreshes within 60 s of expiry; the saver
 writes the rotated token to the vault before the SDK sends anything with it.
@@ -35,6 +39,7 @@ from xero_python.exceptions import (
     RateLimitException,
 )
 from xero_python.identity import IdentityApi
+from xero_python.rest import RESTClientObject
 
 from ar_sync.connector import CallStats, CredentialVault
 from ar_sync.errors import (
@@ -44,8 +49,10 @@ from ar_sync.errors import (
     FatalSourceError,
     RetriableSourceError,
 )
+from ar_sync.oauth import reconnect_hint
 from ar_sync.pacing import RateLimits, RequestPacer
 from ar_sync.retry import RetryPolicy, call_with_retries
+from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts, timed_out
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -53,10 +60,9 @@ log = logging.getLogger(__name__)
 # Xero allows 60 calls a minute and 5 in flight per tenant. One call of headroom absorbs the
 # difference between our clock and Xero's fixed windows.
 XERO_LIMITS = RateLimits(per_window=59, window_seconds=60.0, concurrent=5)
-REQUEST_TIMEOUT = (10.0, 120.0)  # seconds: connect, read
 _TOKEN_KEYS = ("access_token", "refresh_token", "id_token", "scope", "expires_in", "expires_at",
                "token_type")
-RECONNECT_HINT = "run `ar-sync connect xero` again"
+RECONNECT_HINT = reconnect_hint("xero")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,11 @@ class XeroEndpoints:
     def for_api_url(cls, api_url: str | None) -> XeroEndpoints:
         return cls.for_sandbox(api_url) if api_url else cls.production()
 
+    @property
+    def reconnect_hint(self) -> str:
+        """What to run when the grant is gone (a sandbox's base URL is ``identity_base``)."""
+        return reconnect_hint("xero", sandbox_url=self.identity_base if self.sandbox else None)
+
 
 class _RoutedOAuth2Token(OAuth2Token):
     """The SDK's token, refreshing at our token URL (the SDK's is a class-wide constant)."""
@@ -107,6 +118,23 @@ class _RoutedOAuth2Token(OAuth2Token):
     def call_refresh_token_api(self, token_api: Any) -> dict[str, Any]:
         token_api.refresh_token_url = self.token_url
         return super().call_refresh_token_api(token_api)
+
+
+class _TimedRESTClient(RESTClientObject):
+    """xero-python's REST layer with a default ``_request_timeout`` on every request.
+
+    Every SDK request (API calls, ``TokenApi.refresh_token``) goes through ``request``; a call
+    that names its own ``_request_timeout`` keeps it.
+    """
+
+    def __init__(self, configuration: Configuration, timeouts: Timeouts) -> None:
+        super().__init__(configuration)
+        self.timeouts = timeouts
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("_request_timeout"):
+            kwargs["_request_timeout"] = self.timeouts.pair()
+        return super().request(method, url, *args, **kwargs)
 
 
 def _header(exc: ApiException, name: str) -> str | None:
@@ -133,41 +161,64 @@ def _validation_message(exc: ApiException) -> str:
     return str(data.get("Message") or data.get("Detail") or exc.reason or "Bad Request")
 
 
-def translate(exc: BaseException, endpoint: str) -> ArSyncError:
-    """Map an SDK or transport exception to the error tree. Messages carry no secrets."""
+def translate(
+    exc: BaseException,
+    endpoint: str,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    hint: str = RECONNECT_HINT,
+) -> ArSyncError:
+    """Map an SDK or transport exception to the error tree. Messages carry no secrets; ``hint``
+    says how to connect again when the grant is gone."""
     if isinstance(exc, ArSyncError):
         return exc
     if isinstance(exc, RateLimitException):
         problem = exc.rate_limit or "unknown"
         retry_after = _header(exc, "Retry-After")
+        # 5,000 calls a day per tenant (https://developer.xero.com/faq/limits); its 429 names
+        # the "day" problem and carries Retry-After (shared/notes/xero-api.md, rate limits).
+        daily = "Xero's daily call limit for this organisation is spent"
         return RetriableSourceError(
+            f"{daily} (on {endpoint})" if problem == "day" else
             f"Xero rate limit ({problem}) on {endpoint}",
             retry_after=float(retry_after) if retry_after else None,
+            reason=f"rate limited ({problem})",
         )
     if isinstance(exc, (OAuth2InvalidGrantError, AccessTokenExpiredError)):
-        return AuthError(f"Xero no longer accepts this connection's tokens; {RECONNECT_HINT}")
+        return AuthError(f"Xero no longer accepts this connection's tokens; {hint}")
     if isinstance(exc, ApiException):
         status = exc.status if isinstance(exc.status, int) else getattr(exc.http_resp, "status", 0)
         if status == 400 and _is_invalid_grant(exc):
             return AuthError(
-                f"Xero refused to refresh the access token (invalid_grant); {RECONNECT_HINT}"
+                f"Xero refused to refresh the access token (invalid_grant); {hint}"
             )
         if status == 401:
-            return AuthError(f"Xero rejected the access token on {endpoint}; {RECONNECT_HINT}")
+            return AuthError(f"Xero rejected the access token on {endpoint}; {hint}")
         if status == 403:
             return AuthError(
                 f"Xero refused access on {endpoint} (403): the organisation may have been "
-                f"disconnected or a scope is missing; {RECONNECT_HINT}"
+                f"disconnected or a scope is missing; {hint}"
             )
         if status and status >= 500:
-            return RetriableSourceError(f"Xero answered {status} {exc.reason or ''} on {endpoint}".strip())
+            answered = f"{status} {exc.reason or ''}".strip()
+            return RetriableSourceError(
+                f"Xero answered {answered} on {endpoint}", reason=f"HTTP {answered}"
+            )
         if status == 404:
             return FatalSourceError(f"Xero found nothing at {endpoint} (404)")
         return FatalSourceError(f"Xero refused {endpoint} ({status}): {_validation_message(exc)}")
+    if isinstance(exc, urllib3.exceptions.ConnectTimeoutError):
+        return timed_out("Xero", endpoint, "connect", timeouts)
+    if isinstance(exc, urllib3.exceptions.TimeoutError):
+        return timed_out("Xero", endpoint, "read", timeouts)
     if isinstance(exc, (urllib3.exceptions.HTTPError, OSError)):
-        return RetriableSourceError(f"cannot reach Xero for {endpoint}: {type(exc).__name__}")
+        return RetriableSourceError(
+            f"cannot reach Xero for {endpoint}: {type(exc).__name__}",
+            reason=f"connection failed ({type(exc).__name__})",
+        )
     if isinstance(exc, ValueError):
-        return RetriableSourceError(f"Xero sent a malformed response for {endpoint}")
+        return RetriableSourceError(
+            f"Xero sent a malformed response for {endpoint}", reason="malformed response"
+        )
     raise exc
 
 
@@ -183,11 +234,15 @@ class XeroClient:
         limits: RateLimits = XERO_LIMITS,
         retry: RetryPolicy = RetryPolicy(),
         stats: CallStats | None = None,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
     ) -> None:
         secret = vault.load(connection_id)
         if not secret or not secret.get("token"):
-            raise ConfigError(f"no stored Xero credentials for this org; {RECONNECT_HINT}")
+            raise ConfigError(
+                f"no stored Xero credentials for this org; {endpoints.reconnect_hint}"
+            )
         self.endpoints = endpoints
+        self.timeouts = timeouts
         self.stats = stats or CallStats()
         self._vault = vault
         self._connection_id = connection_id
@@ -209,6 +264,7 @@ class XeroClient:
             oauth2_token_getter=self._get_token,
             oauth2_token_saver=self._save_token,
         )
+        self.api_client.rest_client = _TimedRESTClient(config, timeouts)
         # urllib3's default Retry silently sleeps on 429/503 ``Retry-After`` (up to hours) and
         # retries GET and PUT behind our back; retries, pacing and counting are ours to do.
         self.api_client.rest_client.pool_manager.connection_pool_kw["retries"] = False
@@ -242,11 +298,9 @@ class XeroClient:
         def attempt() -> T:
             return self._attempt(endpoint, fn, pacer)
 
-        def on_wait(seconds: float, error: BaseException) -> None:
-            self.stats.retries += 1
-            self.stats.waited_seconds += seconds
-
-        return call_with_retries(attempt, policy=self._retry, on_wait=on_wait)
+        return call_with_retries(
+            attempt, policy=self._retry, endpoint=endpoint, on_retry=self.stats.retrying
+        )
 
     def _attempt(self, endpoint: str, fn: Callable[[], T], pacer: RequestPacer | None) -> T:
         try:
@@ -259,7 +313,7 @@ class XeroClient:
                 self.api_client.refresh_oauth2_token()
                 return self._send(endpoint, fn, pacer)
         except Exception as exc:  # noqa: BLE001 - everything leaves through the error tree
-            raise translate(exc, endpoint) from None
+            raise translate(exc, endpoint, self.timeouts, self.endpoints.reconnect_hint) from None
 
     def _send(self, endpoint: str, fn: Callable[[], T], pacer: RequestPacer | None) -> T:
         self.stats.count(endpoint)

@@ -7,6 +7,19 @@ ask for every status so that paid, voided and deleted documents leave the aging.
 
 Pages are fetched raw and each record is deserialised by the SDK on its own, so one record the SDK
 cannot read (an unknown currency, say) becomes a counted ``DataError`` instead of a lost page.
+
+Contacts: every contact is read, archived ones included (``includeArchived=true``: Xero leaves
+them out otherwise, and an archived contact can still owe money). Suppliers are read too: Xero's
+``IsCustomer`` is not an optimised ``where`` field (developer.xero.com Contacts page), so an
+organisation with very many contacts gets a 400 ``HighVolumeException`` for it
+(XeroAPI/Xero-NetStandard#604); and a change of ``IsCustomer`` does not move ``UpdatedDateUTC``
+(developer.xero.com "Requests and Responses", If-Modified-Since), so a filtered watermark read
+would never see a supplier that became a customer later. A contact created while a sync runs,
+after the contacts were read, is fetched by ``IDs=`` with the first document that refers to it
+(one call per 100 ids), in the same page; otherwise that costs no call.
+
+``reported_total`` reads the Trial Balance's accounts receivable (``DEBTORS``) account: one
+report call, plus one ``GET Accounts`` the first time (the account is cached per connector).
 """
 
 from __future__ import annotations
@@ -21,15 +34,16 @@ from typing import Any
 
 from xero_python.api_client.deserializer import deserialize
 
-from ar_sync.connector import CallStats, Page, StreamState
-from ar_sync.domain import Org, Record
-from ar_sync.errors import DataError, RetriableSourceError
+from ar_sync.connector import CallStats, LedgerTotal, Page, StreamState
+from ar_sync.domain import Credit, Customer, Invoice, Org, Record
+from ar_sync.errors import DataError, FatalSourceError, RetriableSourceError
 from ar_sync.paging import FULL, PageRequest, watermark_pages
 from ar_sync_xero import mapping
 from ar_sync_xero.client import XeroClient
 
 PAGE_SIZE = 1000
 ORDER = "UpdatedDateUTC ASC"
+IDS_PER_CALL = 100  # contacts fetched by IDs= in one call (keeps the URL under 4 KB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +51,9 @@ class StreamSpec:
     """How one Xero collection is read and mapped.
 
     ``collection`` is the JSON key and SDK method suffix; ``full_where`` / ``incremental_where``
-    are the ``where`` filters of the two modes; ``statuses`` is sent on full pulls only.
+    are the ``where`` filters of the two modes; ``statuses`` is sent on full pulls only;
+    ``include_archived`` sends ``includeArchived=true`` (Contacts: archived ones are hidden
+    without it).
     """
 
     name: str
@@ -49,6 +65,7 @@ class StreamSpec:
     incremental_where: str | None
     statuses: tuple[str, ...] = ()
     map: Callable[..., Record | None] = mapping.customer_from_xero
+    include_archived: bool = False
 
 
 STREAMS: tuple[StreamSpec, ...] = (
@@ -61,6 +78,7 @@ STREAMS: tuple[StreamSpec, ...] = (
         full_where=None,
         incremental_where=None,
         map=mapping.customer_from_xero,
+        include_archived=True,
     ),
     StreamSpec(
         name="invoices",
@@ -120,12 +138,33 @@ def parse_xero_instant(value: Any) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+# What Xero posts to its accounts receivable system account, and so why the account's balance
+# can differ from an aging of the documents. Sources: help.xero.com/nz/Q_Accruals_ARAP (the
+# system account equals the approved invoices; manual journals go to a secondary account);
+# help.xero.com/nz/CustomerStatements-Prepayments (a prepayment is not in receivables until it
+# is applied); community.xero.com/business/discussion/54943054 (overpayments go to receivables);
+# help.xero.com/us/CurrencyReports (foreign amounts revalued in reports).
+RECEIVABLES_ACCOUNT_NOTE = (
+    "Xero's receivables account holds approved sales invoices less payments, credit notes and "
+    "overpayments. Unapplied prepayments are not in it (Xero books them to the account on their "
+    "lines until they are applied), nor in the aging. With foreign currencies it "
+    "can also differ by Xero's revaluation of open amounts at the report date (unrealised gains "
+    "and losses), where the aging converts each document at its own rate. Manual journals cannot "
+    "post to it: adjustments journalled to a second receivables account are not in it."
+)
+
+
 class XeroConnector:
     """One Xero organisation (tenant), read through a shared ``XeroClient``."""
 
     def __init__(self, org: Org, client: XeroClient) -> None:
         self.org = org
         self.client = client
+        # Contacts this connector has read, and the instant (Xero's clock, or the sync's start if
+        # earlier) from which a document may name a contact created after they were read.
+        self._contacts_seen: set[str] = set()
+        self._contacts_cutoff: datetime | None = None
+        self._receivables_account: Any = None  # GET Accounts' DEBTORS account, once read
 
     @property
     def stats(self) -> CallStats:
@@ -134,6 +173,13 @@ class XeroConnector:
     @property
     def streams(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in STREAMS)
+
+    @property
+    def open_set_streams(self) -> tuple[str, ...]:
+        """The documents: changes on part-paid ones that create no journal (``DueDate``,
+        ``SentToContact``) leave ``UpdatedDateUTC`` alone (Xero's "Requests and Responses",
+        If-Modified-Since), so only a re-read of the open set (``Statuses=AUTHORISED``) sees them."""
+        return tuple(spec.name for spec in STREAMS if spec.name != "contacts")
 
     def fetch_org(self) -> Org:
         organisations = self.client.call(
@@ -159,22 +205,33 @@ class XeroConnector:
         def row_key(row: dict[str, Any]) -> tuple[str, datetime]:
             return str(row.get(spec.id_field)), parse_xero_instant(row["UpdatedDateUTC"])
 
+        if spec.name == "contacts":
+            self._contacts_cutoff = None
         for fetched in watermark_pages(
             fetch, row_key=row_key, state=state, started_at=started_at, page_size=PAGE_SIZE
         ):
             records, skipped = self._map_rows(spec, fetched.rows)
+            if spec.name == "contacts":
+                self._contacts_seen.update(
+                    r.customer_id for r in records if isinstance(r, Customer)
+                )
+                self._contacts_cutoff = min(self._contacts_cutoff or started_at, started_at)
+            else:
+                found, missed = self._contacts_created_meanwhile(records)
+                records, skipped = [*records, *found], [*skipped, *missed]
             yield Page(
                 stream=stream, records=tuple(records), state=fetched.state, skipped=tuple(skipped)
             )
 
-    def _fetch_raw(self, spec: StreamSpec, request: PageRequest) -> list[dict[str, Any]]:
-        """One page as raw JSON objects (money as Decimal)."""
+    def _fetch_raw(
+        self, spec: StreamSpec, request: PageRequest, *, ids: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """One page as raw JSON objects (money as Decimal); ``ids``: only those records."""
         kwargs: dict[str, Any] = {
             "order": ORDER,
             "page": request.page,
             "page_size": PAGE_SIZE,
-            "_preload_content": False,
-            "_request_timeout": (10.0, 120.0),
+            "_preload_content": False,  # the client's REST layer adds the timeouts
         }
         full = request.mode == FULL
         where = spec.full_where if full else spec.incremental_where
@@ -182,6 +239,10 @@ class XeroConnector:
             kwargs["where"] = where
         if full and spec.statuses:
             kwargs["statuses"] = list(spec.statuses)
+        if spec.include_archived:
+            kwargs["include_archived"] = True
+        if ids is not None:
+            kwargs["i_ds"] = ids
         if request.since is not None:
             # Xero compares to the second in UTC; the SDK sends isoformat() of what it gets.
             kwargs["if_modified_since"] = request.since.astimezone(UTC).replace(
@@ -201,6 +262,8 @@ class XeroConnector:
                 ) from None
             if not isinstance(rows, list):
                 raise RetriableSourceError(f"Xero sent a malformed {spec.collection} page")
+            if spec.name == "contacts" and ids is None:
+                self._note_contacts_answer(body.get("DateTimeUTC"))
             return rows
 
         return self.client.call(endpoint, call, tenant_id=self.org.tenant_id)
@@ -226,6 +289,96 @@ class XeroConnector:
             if record is not None:
                 records.append(record)
         return records, skipped
+
+    # -- contacts created while a sync runs ------------------------------------------------
+
+    def _note_contacts_answer(self, server_time: Any) -> None:
+        """Keep the earliest ``DateTimeUTC`` (Xero's clock) of this contacts read's answers."""
+        try:
+            answered = parse_xero_instant(server_time)
+        except (TypeError, ValueError):
+            return
+        cutoff = self._contacts_cutoff
+        self._contacts_cutoff = answered if cutoff is None else min(cutoff, answered)
+
+    def _contacts_created_meanwhile(
+        self, records: list[Record]
+    ) -> tuple[list[Record], list[DataError]]:
+        """Contacts named by documents changed since the contacts were read, and not read then.
+
+        Only such a document can name a contact the contacts read did not see (one created
+        after it), so a sync with no document changed meanwhile makes no extra call. Needs the
+        contacts stream read first by this connector, as the sync engine does; else nothing.
+        """
+        cutoff = self._contacts_cutoff
+        if cutoff is None:
+            return [], []
+        wanted = sorted(
+            {
+                record.customer_id
+                for record in records
+                if isinstance(record, Invoice | Credit)
+                and record.updated_at is not None
+                and record.updated_at >= cutoff
+            }
+            - self._contacts_seen
+        )
+        return self.fetch_contacts(wanted) if wanted else ([], [])
+
+    def fetch_contacts(self, contact_ids: list[str]) -> tuple[list[Record], list[DataError]]:
+        """Contacts by id, archived ones included, ``IDS_PER_CALL`` ids a call (paged, so
+        Xero includes their contact persons)."""
+        spec = _BY_NAME["contacts"]
+        records: list[Record] = []
+        skipped: list[DataError] = []
+        for start in range(0, len(contact_ids), IDS_PER_CALL):
+            chunk = contact_ids[start : start + IDS_PER_CALL]
+            rows = self._fetch_raw(
+                spec, PageRequest(mode=FULL, page=1, since=None), ids=chunk
+            )
+            found, missed = self._map_rows(spec, rows)
+            records += found
+            skipped += missed
+            self._contacts_seen.update(chunk)
+        return records, skipped
+
+    # -- what the ledger itself reports -----------------------------------------------------
+
+    def reported_total(self, *, as_of: date) -> LedgerTotal:
+        """The accounts receivable (``DEBTORS``) account's balance in Xero's Trial Balance at
+        the end of ``as_of``: one ``Reports/TrialBalance`` call (``GET Accounts`` once before,
+        to find the account by its id). ``note`` says why it can differ from the aging."""
+        account = self._debtors_account()
+        report = self.client.call(
+            "GET Reports/TrialBalance",
+            lambda: self.client.accounting.get_report_trial_balance(
+                self.org.tenant_id, date=as_of
+            ),
+            tenant_id=self.org.tenant_id,
+        )
+        amount = mapping.trial_balance_amount(report, str(account.account_id))
+        label = f"{account.code} {account.name}" if account.code else str(account.name)
+        return LedgerTotal(
+            amount=amount, source=f"Trial Balance: {label}", note=RECEIVABLES_ACCOUNT_NOTE
+        )
+
+    def _debtors_account(self) -> Any:
+        """The chart's accounts receivable system account (``SystemAccount == DEBTORS``)."""
+        if self._receivables_account is None:
+            accounts = self.client.call(
+                "GET Accounts",
+                lambda: self.client.accounting.get_accounts(
+                    self.org.tenant_id, where='SystemAccount=="DEBTORS"'
+                ),
+                tenant_id=self.org.tenant_id,
+            )
+            found = [a for a in accounts.accounts or () if a.system_account == "DEBTORS"]
+            if not found:
+                raise FatalSourceError(
+                    f"{self.org.name} has no accounts receivable (DEBTORS) account in Xero"
+                )
+            self._receivables_account = found[0]
+        return self._receivables_account
 
     def reported_balances(self, customer_ids: list[str], *, as_of: date) -> dict[str, Decimal]:
         """Closing balance of Xero's AgedReceivablesByContact report, one call per customer."""

@@ -8,6 +8,7 @@ bills, supplier credit notes, spend-money overpayments). A record that cannot be
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -157,34 +158,54 @@ def invoice_from_xero(invoice: Any, *, org_id: str, base_currency: str) -> Invoi
     )
 
 
+def fallback_allocation_id(
+    credit_id: str, invoice_id: str, day: date, amount: Decimal, occurrence: int
+) -> str:
+    """An id for an allocation Xero sent without ``AllocationID``, stable across re-reads.
+
+    ``occurrence`` counts the earlier allocations of the same credit with the same invoice, date
+    and amount (0 for the first), so two identical same-day allocations stay two, and adding or
+    removing any other allocation changes no id: ``"<credit>:<invoice>:<date>:<amount>:<n>"``.
+    """
+    return f"{credit_id}:{invoice_id}:{day.isoformat()}:{amount.normalize():f}:{occurrence}"
+
+
 def credit_from_xero(
     document: Any, *, record_id: str, number: str, org_id: str, base_currency: str
 ) -> Credit | None:
     """A credit note, overpayment or prepayment; None for the supplier-side kinds.
 
-    Allocations flagged ``IsDeleted`` are left out; one without an ``AllocationID`` gets a stable
-    id made of the credit, the invoice and the date.
+    Allocations flagged ``IsDeleted`` are left out; one without an ``AllocationID`` gets the id
+    ``fallback_allocation_id`` makes (Xero leaves it out on overpayments and prepayments).
     """
     kind = _RECEIVABLE_CREDIT_TYPES.get(_text(document.type) or "")
     if kind is None:
         return None
     contact = _required(document.contact, "Contact", record_id)
-    allocations = tuple(
-        Allocation(
-            org_id=org_id,
-            allocation_id=str(
-                allocation.allocation_id
-                or f"{record_id}:{allocation.invoice.invoice_id}:{allocation.date}"
-            ),
-            invoice_id=str(allocation.invoice.invoice_id),
-            source=_ALLOCATION_SOURCE[kind],
-            source_id=record_id,
-            amount=_required(allocation.amount, "Allocations[].Amount", record_id),
-            date=_required(allocation.date, "Allocations[].Date", record_id),
+    allocations: list[Allocation] = []
+    seen: Counter[tuple[str, date, Decimal]] = Counter()
+    for allocation in document.allocations or ():
+        if allocation.invoice is None or allocation.is_deleted:
+            continue
+        invoice_id = str(allocation.invoice.invoice_id)
+        amount = _required(allocation.amount, "Allocations[].Amount", record_id)
+        day = _required(allocation.date, "Allocations[].Date", record_id)
+        occurrence = seen[(invoice_id, day, amount)]
+        seen[(invoice_id, day, amount)] += 1
+        allocations.append(
+            Allocation(
+                org_id=org_id,
+                allocation_id=str(
+                    allocation.allocation_id
+                    or fallback_allocation_id(record_id, invoice_id, day, amount, occurrence)
+                ),
+                invoice_id=invoice_id,
+                source=_ALLOCATION_SOURCE[kind],
+                source_id=record_id,
+                amount=amount,
+                date=day,
+            )
         )
-        for allocation in document.allocations or ()
-        if allocation.invoice is not None and not allocation.is_deleted
-    )
     total = document.total if document.total is not None else Decimal(0)
     return Credit(
         org_id=org_id,
@@ -200,7 +221,7 @@ def credit_from_xero(
         total=total,
         remaining=document.remaining_credit if document.remaining_credit is not None else total,
         updated_at=_utc(_required(document.updated_date_utc, "UpdatedDateUTC", record_id), record_id),
-        allocations=allocations,
+        allocations=tuple(allocations),
     )
 
 
@@ -229,3 +250,42 @@ def prepayment_from_xero(prepayment: Any, *, org_id: str, base_currency: str) ->
     return credit_from_xero(
         prepayment, record_id=record_id, number=number, org_id=org_id, base_currency=base_currency
     )
+
+
+def trial_balance_amount(report: Any, account_id: str) -> Decimal:
+    """An account's balance in a ``Reports/TrialBalance`` report, base currency, debit positive.
+
+    The balance is the row's ``YTD Debit`` less its ``YTD Credit`` (for asset, liability and
+    equity accounts the YTD figures carry the balance of earlier years; ``Debit``/``Credit`` are
+    the report month's alone). The row is the one whose cells carry the attribute
+    ``account = account_id``; Xero leaves out accounts without a balance, so no row is 0.
+    """
+    rows = report.reports[0].rows or []
+    header = next((row for row in rows if _text(row.row_type) == "Header"), None)
+    titles = [cell.value for cell in (header.cells or [])] if header is not None else []
+    debit = titles.index("YTD Debit") if "YTD Debit" in titles else 3
+    credit = titles.index("YTD Credit") if "YTD Credit" in titles else 4
+    wanted = account_id.lower()
+    for section in rows:
+        for row in section.rows or []:
+            cells = row.cells or []
+            ids = {
+                str(attribute.value).lower()
+                for cell in cells
+                for attribute in cell.attributes or ()
+                if attribute.id == "account"
+            }
+            if wanted in ids:
+                return _cell_amount(cells, debit) - _cell_amount(cells, credit)
+    return Decimal("0.00")
+
+
+def _cell_amount(cells: list[Any], index: int) -> Decimal:
+    """A report cell's amount (report cells are strings; empty means nothing)."""
+    value = cells[index].value if index < len(cells) else None
+    if value in (None, ""):
+        return Decimal("0.00")
+    try:
+        return Decimal(str(value).replace(",", ""))
+    except ArithmeticError:
+        raise DataError(f"a Trial Balance amount is not a number: {value!r}") from None

@@ -1,4 +1,10 @@
-"""The Xero plugin registered under the ``ar_sync.connectors`` entry-point group."""
+"""The Xero plugin registered under the ``ar_sync.connectors`` entry-point group.
+
+``connect`` runs Xero's authorization-code flow with PKCE and ``state``; the redirect arrives on
+the loopback listener (``http://localhost:8765/callback`` registered on the app), or, with
+``--redirect-uri``, as the address pasted back from the browser. Xero has one environment, so
+``--environment`` is refused.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +16,45 @@ from typing import Any
 from ar_sync.connector import ConnectOptions, CredentialVault, GenerateSpec
 from ar_sync.domain import Org, make_org_id
 from ar_sync.errors import ConfigError
-from ar_sync.oauth import Pkce, client_credentials, new_state, run_authorization
+from ar_sync.oauth import (
+    Pkce,
+    check_redirect_uri,
+    client_credentials,
+    new_state,
+    run_authorization,
+)
 from ar_sync.sandbox_options import sandbox_companies
+from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
 from ar_sync_xero import auth
 from ar_sync_xero.client import XeroClient, XeroEndpoints
 from ar_sync_xero.connector import XeroConnector
 from ar_sync_xero.mapping import PLATFORM
 
 DEFAULT_REDIRECT_PORT = 8765  # Xero needs the exact redirect URI registered, port included
+# Xero's own starter registers http://localhost:5000/callback (XeroAPI/xero-python-oauth2-starter
+# README.md); other http hosts are refused with "Invalid redirect_uri"
+# (foxbytehq/laravel-xero-oauth2#47). UNCONFIRMED in Xero's documentation.
+NEEDS_HTTPS = "Xero needs an https redirect URI (http only for http://localhost)"
+
+
+def check_connect_options(options: ConnectOptions) -> None:
+    """Refuse, before any network call, what Xero has no use for or would refuse."""
+    if options.environment is not None:
+        raise ConfigError(
+            "--environment: Xero has one environment (try a Xero demo company for tests); the "
+            "option is for QuickBooks' development keys"
+        )
+    if options.redirect_uri is not None:
+        check_redirect_uri(
+            options.redirect_uri, ledger="Xero", allow_http_localhost=True, why_https=NEEDS_HTTPS
+        )
 SAMPLE_COMPANY = Path(__file__).parent / "sandbox" / "samples" / "small_company.json"
 
 
 class XeroPlugin:
     platform = PLATFORM
     display_name = "Xero"
+    company_marker = "Organisation"  # sandbox company files: see sandbox/company.py
 
     def connect(
         self,
@@ -34,6 +65,7 @@ class XeroPlugin:
     ) -> list[Org]:
         """Authorize, keep the tokens in ``vault`` and return every organisation granted."""
         sandbox = options.sandbox_url is not None
+        check_connect_options(options)
         endpoints = XeroEndpoints.for_api_url(options.sandbox_url)
         client_id, client_secret = client_credentials(
             options.client_id,
@@ -66,7 +98,12 @@ class XeroPlugin:
             connection_id,
             {"client_id": client_id, "client_secret": client_secret, "token": token},
         )
-        client = XeroClient(endpoints=endpoints, vault=vault, connection_id=connection_id)
+        client = XeroClient(
+            endpoints=endpoints,
+            vault=vault,
+            connection_id=connection_id,
+            timeouts=options.timeouts,
+        )
         connections = client.call("GET connections", client.identity.get_connections)
         orgs = []
         for connection in connections or ():
@@ -90,11 +127,14 @@ class XeroPlugin:
             raise ConfigError("the Xero grant covers no organisation; nothing to connect")
         return orgs
 
-    def open(self, org: Org, vault: CredentialVault) -> XeroConnector:
+    def open(
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> XeroConnector:
         client = XeroClient(
             endpoints=XeroEndpoints.for_api_url(org.api_url),
             vault=vault,
             connection_id=org.connection_id,
+            timeouts=timeouts,
         )
         return XeroConnector(org, client)
 

@@ -1,8 +1,9 @@
 """Pure aging of receivables.
 
-``receivables`` turns open invoices and unapplied credits into ``AgingItem``s (credits negative,
-every item also converted to the org's base currency at the document's own rate); ``age`` sums
-them per customer into buckets at a given ``as_of`` date. Nothing here reads the clock.
+``receivables`` turns open invoices and unapplied credits (prepayments excepted, as in Xero's
+own reports) into ``AgingItem``s (credits negative, every item also converted to the org's base
+currency at the document's own rate); ``age`` sums them per customer into buckets at a given
+``as_of`` date. Nothing here reads the clock.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from ar_sync.domain import Credit, DocumentStatus, Invoice
+from ar_sync.domain import Credit, CreditKind, DocumentStatus, Invoice
 from ar_sync.money import ZERO, quantize, to_base
 
 frozen = dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,9 +196,16 @@ def receivables(
 
     - An invoice is a receivable iff ``status is OPEN and amount_due > 0``; its amount is
       ``amount_due`` (document currency).
-    - A credit (credit note, overpayment, prepayment) is one iff ``status is OPEN and
-      remaining > 0``; it becomes a *negative* item of ``-remaining``, issued and due on its
-      ``date``.
+    - A credit note, overpayment or unapplied payment (``CreditKind.PAYMENT``) is one iff
+      ``status is OPEN and remaining > 0``; it becomes a *negative* item of ``-remaining``,
+      issued and due on its ``date``.
+    - What remains of a prepayment (``CreditKind.PREPAYMENT``) is not, however much: Xero
+      does not count a prepayment in receivables until it is applied to an invoice ("Xero
+      doesn't account for a prepayment in your Accounts Receivable until it's applied to an
+      invoice", help.xero.com/nz/CustomerStatements-Prepayments), and Xero's aged receivables
+      report leaves prepayments out (third-party, poolwerx.freshdesk.com/support/solutions/
+      articles/13000108203), so the aging follows both. The applied part already reduces the
+      invoice it was applied to (it is in that invoice's ``amount_due``).
     - Drafts, submitted, paid, voided and deleted documents, and zero balances, are not.
 
     ``base_amount`` is ``money.to_base`` of the (signed) amount at the document's own rate,
@@ -228,6 +236,8 @@ def receivables(
         )
     for credit in credits:
         if credit.status is not DocumentStatus.OPEN or credit.remaining <= 0:
+            continue
+        if credit.kind is CreditKind.PREPAYMENT:  # not a receivable until applied (docstring)
             continue
         amount = -credit.remaining
         items.append(

@@ -9,35 +9,50 @@ down; nothing below reads it.
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import sys
 import threading
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+try:  # typer 0.2x vendors click; before that it is click's own
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - older typer
+    from click.exceptions import UsageError
+
 from ar_sync import __version__
 from ar_sync.aging import Basis, Scheme
 from ar_sync.clock import local_date, utc_now
 from ar_sync.connector import ConnectOptions, available_platforms, load_plugin
-from ar_sync.errors import ArSyncError, ConfigError
+from ar_sync.errors import ArSyncError, ConfigError, RetriableSourceError
 from ar_sync.logs import configure_logging
-from ar_sync.oauth import client_credentials
+from ar_sync.oauth import check_sandbox_url, client_credentials
 from ar_sync.org_listing import org_rows, render_org_rows
-from ar_sync.orgs import open_connector, select_orgs, vault_for
-from ar_sync.progress import SyncProgressDisplay, sync_summary
+from ar_sync.orgs import database_vault, match_customer, open_connector, select_orgs, vault_for
+from ar_sync.progress import SyncProgressDisplay, sync_summary, with_retry_time
+from ar_sync.reconcile import DEFAULT_SAMPLE, customers_to_check, reconciliation_lines
+from ar_sync.reconcile import reconcile as run_reconcile
 from ar_sync.report import common_as_of, render_csv, render_json, render_table
-from ar_sync.sandbox_options import parse_generate
-from ar_sync.settings import Settings, load_settings
+from ar_sync.sandbox_options import parse_generate, sandbox_platform
+from ar_sync.settings import Settings, load_settings, prepare_database_location
 from ar_sync.snapshots import aging_for, check_as_of
 from ar_sync.store import Store
 from ar_sync.sync import sync_org
+from ar_sync.vault_keys import (
+    KEY_ENV,
+    KEY_FILE_ENV,
+    add_key_to_file,
+    create_key_file,
+    generate_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +68,11 @@ sandbox_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(sandbox_app, name="sandbox")
+vault_app = typer.Typer(
+    help="The database vault: tokens encrypted in the store under a key you hold (servers).",
+    no_args_is_help=True,
+)
+app.add_typer(vault_app, name="vault")
 
 # Plain lines are never hard-wrapped: scripts read one line per org. Tables still fit the width.
 stdout = Console(soft_wrap=True)
@@ -74,10 +94,12 @@ class _State:
     """What the top-level options set up for the command that runs."""
 
     settings: Settings
+    log_file: Path | None = None  # None: the log file could not be opened
     _store: Store | None = None
 
     def store(self) -> Store:
         if self._store is None:
+            prepare_database_location(self.settings)  # an unusable directory: one clear line
             self._store = Store(self.settings.db_url)
         return self._store
 
@@ -105,8 +127,9 @@ def main_options(
         bool, typer.Option("--verbose", "-v", help="Also log progress details to stderr.")
     ] = False,
 ) -> None:
+    state.log_file = None
     state.settings = load_settings(db)
-    configure_logging(state.settings.log_file, verbose=verbose)
+    state.log_file = configure_logging(state.settings.log_file, verbose=verbose)
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
@@ -127,8 +150,8 @@ def connect(
     sandbox: Annotated[
         str | None,
         typer.Option(
-            help="URL of a running sandbox (see `ar-sync sandbox serve`); the flow then completes "
-            "unattended and its tokens stay in AR_SYNC_HOME.",
+            help="URL of a running sandbox, as `ar-sync sandbox serve` prints it; the flow then "
+            "completes unattended (unless --no-browser) and its tokens stay in AR_SYNC_HOME.",
             show_default=False,
         ),
     ] = None,
@@ -139,20 +162,55 @@ def connect(
     client_secret: Annotated[
         str | None,
         typer.Option(
-            help="OAuth client secret (or AR_SYNC_<PLATFORM>_CLIENT_SECRET).", show_default=False
+            help="OAuth client secret. Prefer AR_SYNC_<PLATFORM>_CLIENT_SECRET or the hidden "
+            "prompt: a command line shows in `ps` and shell history.",
+            show_default=False,
+        ),
+    ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option(
+            help="QuickBooks: production (the default; needs --redirect-uri https://...) or "
+            "development (development keys, Intuit's sandbox companies).",
+            show_default=False,
+        ),
+    ] = None,
+    redirect_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="A redirect URI registered on the app other than the local listener (e.g. an "
+            "https page): after approving, paste the address the browser ends on.",
+            show_default=False,
         ),
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option(help="Port of the loopback redirect listener (must match the app's "
-                     "registered redirect URI).", show_default=False),
+        typer.Option(help="Port of the local redirect listener, http://localhost:PORT/callback "
+                     "(default 8765; it must match the app's registered redirect URI).",
+                     show_default=False),
     ] = None,
     browser: Annotated[
-        bool, typer.Option(help="Open the authorization page in a browser.")
+        bool,
+        typer.Option(help="Open the authorization page in a browser (--no-browser: print it; "
+                     "against a sandbox: wait for someone to open it)."),
     ] = True,
 ) -> None:
     """Authorize ar-sync to read a ledger; every organisation granted becomes an org."""
+
+    def echo(text: str) -> None:  # never hard-wrapped: addresses must stay copyable
+        stderr.print(text, soft_wrap=True, markup=False, highlight=False)
+
     plugin = load_plugin(platform)
+    sandbox = check_sandbox_url(sandbox) if sandbox is not None else None
+    if port is not None and not 0 <= port <= 65535:
+        raise ConfigError(f"--port: expected 0 to 65535 (0: any free port), got {port}")
+    if port is not None and redirect_uri is not None:
+        raise ConfigError("--port sets the local listener, which --redirect-uri replaces; give one")
+    if client_secret is not None:
+        echo(
+            f"warning: --client-secret on the command line shows in `ps` and shell history; "
+            f"prefer AR_SYNC_{plugin.platform.upper()}_CLIENT_SECRET or the prompt"
+        )
     # The app's credentials first: a missing client id is the more useful error to meet.
     client_id, client_secret = client_credentials(
         client_id,
@@ -160,16 +218,24 @@ def connect(
         sandbox=sandbox is not None,
         platform=plugin.platform,
         display_name=plugin.display_name,
+        ask_secret=(
+            (lambda prompt: typer.prompt(prompt, hide_input=True, err=True))
+            if sys.stdin is not None and sys.stdin.isatty()  # None: stdin closed (cron)
+            else None
+        ),
     )
-    vault = vault_for(None, state.settings, sandbox=sandbox is not None)
+    vault = vault_for(None, state.settings, sandbox=sandbox is not None, store=state.store())
     options = ConnectOptions(
         client_id=client_id,
         client_secret=client_secret,
         sandbox_url=sandbox,
         redirect_port=port,
         open_browser=browser,
+        environment=environment,
+        redirect_uri=redirect_uri,
+        timeouts=state.settings.timeouts,
     )
-    orgs = plugin.connect(options, vault, echo=stderr.print)
+    orgs = plugin.connect(options, vault, echo=echo)
     store = state.store()
     replaced = {org.org_id: org.connection_id for org in store.list_orgs()}
     for org in orgs:
@@ -181,7 +247,7 @@ def connect(
     still_used = {org.connection_id for org in store.list_orgs()}
     for org_id, connection_id in replaced.items():
         if connection_id not in still_used:
-            vault_for(store.get_org(org_id), state.settings).delete(connection_id)
+            vault_for(store.get_org(org_id), state.settings, store=store).delete(connection_id)
 
 
 @app.command()
@@ -206,22 +272,51 @@ def sync(
     org: Annotated[
         str | None, typer.Option(help="Org id, tenant id or name.", show_default=False)
     ] = None,
-    everything: Annotated[bool, typer.Option("--all", help="Sync every connected org.")] = False,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Sync every connected org (the default without --org).")
+    ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Also re-read every open document and customer, not only what changed: heals "
+            "changes the ledger does not stamp (Xero: a due date moved on a part-paid invoice). "
+            "Invoices and credits are re-read this way once a day anyway.",
+        ),
+    ] = False,
+    wait: Annotated[
+        float | None,
+        typer.Option(
+            "--wait",
+            min=0,
+            metavar="SECONDS",
+            help="When another run is syncing an org, wait up to SECONDS for it to end "
+            "(default: report the org as busy at once and go on with the others).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Pull what changed in each org's ledger into the store (resumable; safe to interrupt)."""
+    """Pull what changed in each org's ledger into the store (resumable; safe to interrupt).
+
+    Every connected org, or the one --org names. Retries are shown as they happen."""
     store = state.store()
-    selected = select_orgs(store.list_orgs(), org, everything=everything, default_all=False)
+    selected = select_orgs(store.list_orgs(), org, everything=everything, default_all=True)
     failures = 0
     with SyncProgressDisplay(stderr) as display:
         for chosen in selected:
-            connector = open_connector(chosen, state.settings)
+            connector = open_connector(chosen, state.settings, store=store)
+            connector.stats.on_retry = lambda notice, shown=chosen: display.retrying(shown, notice)
             try:
-                result = sync_org(store, connector, now=utc_now, progress=display)
+                result = sync_org(store, connector, now=utc_now, wait=wait,
+                                  progress=display, full=full)
             except ArSyncError as exc:
+                message = with_retry_time(exc, now=utc_now(), timezone=chosen.timezone)
                 if len(selected) == 1:
-                    raise
+                    if message == str(exc):
+                        raise
+                    raise RetriableSourceError(message) from None
                 failures += 1
-                display.failed(chosen, str(exc))
+                display.failed(chosen, message)
                 continue
             finally:
                 connector.close()
@@ -256,15 +351,28 @@ def aging(
         OutputFormat.table
     ),
 ) -> None:
-    """Aged receivables per customer, in each org's base currency."""
+    """Aged receivables per customer, in each org's base currency.
+
+    An org the store cannot age (never synced, or --as-of before its latest sync) is skipped
+    with a line on stderr saying why; it is an error only when no org can be aged."""
     store = state.store()
     chosen_date = _parse_date(as_of, "--as-of")
     now = utc_now()
-    agings = []
+    agings, refused = [], []
     for chosen in select_orgs(store.list_orgs(), org, everything=False, default_all=True):
         day = chosen_date or local_date(now, chosen.timezone)
-        check_as_of(store, chosen, day)
+        try:
+            check_as_of(store, chosen, day)
+        except ConfigError as exc:
+            refused.append(exc)
+            continue
         agings.append(aging_for(store, chosen, as_of=day, basis=basis, scheme=scheme))
+    if not agings:
+        if len(refused) == 1:
+            raise refused[0]
+        raise ConfigError("no org can be aged: " + " | ".join(str(exc) for exc in refused))
+    for exc in refused:
+        stderr.print(f"skipped: {exc}", markup=False, highlight=False, soft_wrap=True)
     if output is OutputFormat.json:
         sys.stdout.write(
             render_json(agings, as_of=chosen_date or common_as_of(agings), basis=basis,
@@ -277,12 +385,68 @@ def aging(
             stdout.print(table)
 
 
+# -- reconcile --------------------------------------------------------------------------------
+
+
+@app.command()
+def reconcile(
+    org: Annotated[
+        str | None, typer.Option(help="Org id, tenant id or name (default: all).",
+                                 show_default=False)
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Compare at this date, YYYY-MM-DD (default: today in each org's "
+                     "timezone).", show_default=False),
+    ] = None,
+    customer: Annotated[
+        list[str] | None,
+        typer.Option(help="Also compare this customer one by one (id or name; repeatable).",
+                     show_default=False),
+    ] = None,
+    sample: Annotated[
+        int,
+        typer.Option(min=0, help="Also compare this many of the largest balances one by one."),
+    ] = DEFAULT_SAMPLE,
+) -> None:
+    """Compare our aging with the ledger's own figures: the org's receivables total (one report
+    call) and, one by one, the customers named with --customer and the largest balances.
+
+    Exit status 0 when everything compared is equal to the cent, 1 when something differs.
+    """
+    store = state.store()
+    chosen_date = _parse_date(as_of, "--as-of")
+    ok = True
+    for chosen in select_orgs(store.list_orgs(), org, everything=False, default_all=True):
+        day = chosen_date or local_date(utc_now(), chosen.timezone)
+        check_as_of(store, chosen, day)
+        aging = aging_for(store, chosen, as_of=day)
+        named = [match_customer(store.load_customers(chosen.org_id), query).customer_id
+                 for query in customer or ()]
+        connector = open_connector(chosen, state.settings)
+        try:
+            outcome = run_reconcile(connector, aging, customers_to_check(aging, named,
+                                                                         sample=sample))
+        finally:
+            connector.close()
+        for line in reconciliation_lines(outcome):
+            stdout.print(line, markup=False, highlight=False)
+        ok = ok and outcome.matches
+    if not ok:
+        raise typer.Exit(1)
+
+
 # -- sandbox and demo -------------------------------------------------------------------------
 
 
 @sandbox_app.command("serve")
 def sandbox_serve(
-    platform: Annotated[str, typer.Option(help="Which ledger to emulate.")] = "xero",
+    platform: Annotated[
+        str | None,
+        typer.Option(help="Which ledger to emulate: " + ", ".join(available_platforms())
+                     + " (default: the one the --company files are for, else xero).",
+                     show_default=False),
+    ] = None,
     company: Annotated[
         list[Path] | None,
         typer.Option(help="Company file in the ledger's own JSON shapes (repeatable: one org "
@@ -293,36 +457,50 @@ def sandbox_serve(
         typer.Option(help="Generate a company instead, e.g. customers=40,invoices=400,seed=1.",
                      show_default=False),
     ] = None,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 0,
+    port: Annotated[
+        int, typer.Option(help="Port on 127.0.0.1, 1 to 65535 (0: any free port).")
+    ] = 0,
 ) -> None:
     """Serve a ledger emulator on 127.0.0.1 until interrupted (Ctrl-C).
 
     With neither --company nor --generate it serves a small built-in sample company.
     """
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port: {port} is not a port number (1 to 65535, or 0 for any free "
+                          "one)")
     spec = parse_generate(generate, today=local_date(utc_now(), "UTC")) if generate else None
-    plugin = load_plugin(platform)
-    stop = _stop_on_signals()  # before anything is printed: a caller may signal at once
-    handle = plugin.start_sandbox(company_files=list(company or []), generate=spec, port=port)
-    stdout.print(f"{plugin.display_name} sandbox listening on {handle.url}")
-    stdout.print(f"Connect to it with: ar-sync connect {platform} --sandbox {handle.url}")
-    stdout.print("Press Ctrl-C to stop.")
+    if platform is not None:
+        load_plugin(platform)  # an unknown name is refused first, naming the known ones
+    plugins = {name: load_plugin(name) for name in available_platforms()}
+    platform = sandbox_platform(platform, list(company or []), plugins, default="xero")
+    plugin = plugins[platform]
+    stop, previous = _stop_on_signals()  # before anything is printed: a caller may signal at once
     try:
-        while not stop.wait(0.5):
-            pass
+        handle = plugin.start_sandbox(company_files=list(company or []), generate=spec, port=port)
+        stdout.print(f"{plugin.display_name} sandbox listening on {handle.url}")
+        stdout.print(f"Connect to it with: ar-sync connect {platform} --sandbox {handle.url}")
+        stdout.print("Press Ctrl-C to stop.")
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            handle.stop()
     finally:
-        handle.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _stop_on_signals() -> threading.Event:
-    """An event set by SIGINT (Ctrl-C) or SIGTERM.
+def _stop_on_signals() -> tuple[threading.Event, dict[int, Any]]:
+    """An event set by SIGINT (Ctrl-C) or SIGTERM, and the handlers it replaced.
 
     Handlers are installed explicitly: a process started in the background by a shell inherits
     SIGINT as ignored, and Python then never raises KeyboardInterrupt.
     """
     stop = threading.Event()
+    previous = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    return stop
+        previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    return stop, previous
 
 
 @app.command()
@@ -358,28 +536,125 @@ def version() -> None:
     stdout.print(__version__)
 
 
+# -- vault ------------------------------------------------------------------------------------
+
+
+@vault_app.command("keygen")
+def vault_keygen(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Key file to create (mode 0600). Without it, a key is printed "
+                       "(for AR_SYNC_VAULT_KEY or a secrets manager).", show_default=False),
+    ] = None,
+    add: Annotated[
+        bool,
+        typer.Option("--add", help="Put a new key first in the existing key file PATH, keeping "
+                     "the old ones after it (the first step of a rotation)."),
+    ] = False,
+) -> None:
+    """Make a vault key: tokens are then kept encrypted in the database (no keyring needed)."""
+    if path is None:
+        if add:
+            raise ConfigError("--add needs the key file: ar-sync vault keygen --add PATH")
+        sys.stdout.write(generate_key() + "\n")
+        return
+    if add:
+        count = add_key_to_file(path)
+        stdout.print(
+            f"Added a new first key to {path} ({count} keys). Next: `ar-sync vault rotate`, "
+            "then delete the old key's line.", markup=False, highlight=False,
+        )
+        return
+    create_key_file(path)
+    stdout.print(
+        f"Created {path} (mode 0600) holding a new vault key. Set {KEY_FILE_ENV}={path} for "
+        "every ar-sync run, and keep a copy somewhere safe: without the key the stored tokens "
+        "cannot be read.", markup=False, highlight=False,
+    )
+
+
+@vault_app.command("rotate")
+def vault_rotate() -> None:
+    """Re-encrypt every stored token under the first vault key, so the old keys can go.
+
+    Put the new key first and keep the old one after it (``ar-sync vault keygen --add PATH``,
+    or NEW,OLD in AR_SYNC_VAULT_KEY), run this, then remove the old key.
+    """
+    settings = state.settings
+    vault = database_vault(settings, store=state.store())
+    count = vault.rotate()
+    source = f"{KEY_FILE_ENV} ({settings.vault_key_file})" if settings.vault_key_file else KEY_ENV
+    stdout.print(
+        f"Re-encrypted {count} vault {'entry' if count == 1 else 'entries'} under the first "
+        f"key of {source}; every other key there can now be removed.",
+        markup=False, highlight=False,
+    )
+
+
 # -- entry point ------------------------------------------------------------------------------
+
+
+def usage_error_line(exc: UsageError) -> str:
+    """A typer/click usage error as our one line, without ``error: ``: ``--scheme: 'weeks' is
+    not one of days, months``; ``no such option: --nope``; ``missing argument 'platform'``."""
+    param = getattr(exc, "param", None)
+    message = str(getattr(exc, "message", "") or "")
+    if param is None or not message:  # a bare usage error, or a missing parameter
+        return _sentence(exc.format_message())
+    hint = max(getattr(param, "opts", None) or [param.name or "?"], key=len)
+    message = message.removeprefix("Value error, ")
+    choices = _choices(param)
+    value = re.match(r"(?P<value>'[^']*'|\S+) is not (?:one of|a valid)", message)
+    if choices and value:
+        message = f"{value['value']} is not one of {', '.join(choices)}"
+    return f"{hint}: {_sentence(message)}"
+
+
+def _choices(param: Any) -> list[str]:
+    """The values a choice parameter accepts, as typed on the command line (else empty)."""
+    found = getattr(getattr(param, "type_descriptor", None), "choices", None)  # typer >= 0.2x
+    found = found or getattr(getattr(param, "type", None), "choices", None)  # click's Choice
+    return [str(getattr(choice, "value", choice)) for choice in found or ()]
+
+
+def _sentence(text: str) -> str:
+    """``No such option: --nope.`` -> ``no such option: --nope`` (one line, no final stop)."""
+    line = " ".join(text.split()).rstrip(".")
+    return line[:1].lower() + line[1:] if line[1:2].islower() else line
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 a bug or a failed check, 2 an error).
 
-    Usage errors and ``--help`` are typer's (standalone mode ends in ``SystemExit``);
-    ``ArSyncError`` from a command propagates to here and becomes one line on stderr.
+    ``--help`` is typer's. Usage errors (an unknown option, a bad value) and ``ArSyncError`` from
+    a command become one line on stderr, ``error: ...``, and exit status 2: typer runs in
+    non-standalone mode so that its usage errors reach here instead of being drawn in a box.
     """
     try:
-        app(args=argv, prog_name="ar-sync")
+        status = app(args=argv, prog_name="ar-sync", standalone_mode=False)
+    except UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # typer has printed the help already
+            return 2
+        return _error_line(usage_error_line(exc))
+    except typer.Abort:
+        stderr.print("Aborted!")
+        return 1
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except ArSyncError as exc:
         log.info("command failed: %s", exc)  # the log file only; stderr gets the line below
-        stderr.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
-        return 2
+        return _error_line(str(exc))
     except Exception:
         log.exception("unexpected error")
-        where = getattr(getattr(state, "settings", None), "log_file", "the log file")
+        where = state.log_file or "no log file (it could not be opened; run again with -v)"
         stderr.print(f"[bold red]internal error[/]: this is a bug in ar-sync; details in {where}")
         return 1
     finally:
         state.close()
-    return 0
+    return status if isinstance(status, int) else 0
+
+
+def _error_line(message: str) -> int:
+    """Print ``error: message`` on stderr as one line; the exit status of an error, 2."""
+    stderr.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
+    return 2

@@ -12,16 +12,20 @@ state and re-reads at most one page. ``state`` is the connector's own JSON-able 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ar_sync.domain import Org, Record
 from ar_sync.errors import ConfigError, DataError
+from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
+
+if TYPE_CHECKING:
+    from ar_sync.retry import RetryNotice
 
 ENTRY_POINT_GROUP = "ar_sync.connectors"
 
@@ -44,13 +48,31 @@ class Page:
     skipped: tuple[DataError, ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerTotal:
+    """The org's receivables at a date as the ledger itself reports them, in base currency.
+
+    ``source`` names the report and line it came from, for the user ("Trial Balance: 610
+    Accounts Receivable"); ``note`` says what can make it differ from an aging of the documents
+    (manual journals to the receivables account, say), or is empty.
+    """
+
+    amount: Decimal
+    source: str
+    note: str = ""
+
+
 @dataclass(slots=True)
 class CallStats:
-    """What a connector did over the wire, for progress displays and benchmarks."""
+    """What a connector did over the wire, for progress displays and benchmarks.
+
+    ``on_retry``, when set (by a progress display, say), is told of every retry before its wait.
+    """
 
     calls: dict[str, int] = field(default_factory=dict)  # endpoint name -> calls made
     retries: int = 0
     waited_seconds: float = 0.0  # time spent pacing or honouring Retry-After
+    on_retry: Callable[[RetryNotice], None] | None = None
 
     @property
     def total(self) -> int:
@@ -58,6 +80,13 @@ class CallStats:
 
     def count(self, endpoint: str) -> None:
         self.calls[endpoint] = self.calls.get(endpoint, 0) + 1
+
+    def retrying(self, notice: RetryNotice) -> None:
+        """Count a retry and its wait (seconds), and pass the notice to ``on_retry``."""
+        self.retries += 1
+        self.waited_seconds += notice.wait
+        if self.on_retry is not None:
+            self.on_retry(notice)
 
 
 @runtime_checkable
@@ -70,6 +99,12 @@ class Connector(Protocol):
     @property
     def streams(self) -> tuple[str, ...]:
         """Stream names in the order a sync should read them (customers before documents)."""
+        ...
+
+    @property
+    def open_set_streams(self) -> tuple[str, ...]:
+        """Streams whose open set (what a first sync reads) the engine re-reads on a schedule,
+        because some changes to them escape the watermark (see ``ar_sync.sync``)."""
         ...
 
     def fetch_org(self) -> Org:
@@ -86,7 +121,16 @@ class Connector(Protocol):
         ...
 
     def reported_balances(self, customer_ids: list[str], *, as_of: date) -> dict[str, Decimal]:
-        """The ledger's own aged-receivables total per customer at ``as_of``, in base currency."""
+        """The ledger's own aged-receivables total per customer at ``as_of``, in base currency.
+
+        May cost a call per customer (Xero): reconcile a few named or sampled customers with it,
+        and the whole org with ``reported_total``.
+        """
+        ...
+
+    def reported_total(self, *, as_of: date) -> LedgerTotal:
+        """The ledger's own figure for the org's whole receivables at ``as_of`` (end of that day,
+        base currency), from as few calls as the ledger allows (one report)."""
         ...
 
     def close(self) -> None: ...
@@ -101,6 +145,13 @@ class ConnectOptions:
     sandbox_url: str | None = None
     redirect_port: int | None = None  # loopback listener port; None: the plugin's default
     open_browser: bool = True
+    # The ledger's environment for apps with separate keys (QuickBooks: "production" or
+    # "development", whose keys only reach Intuit's sandbox companies); None: the default.
+    environment: str | None = None
+    # A redirect URI registered on the app that is not a loopback listener (an https page that
+    # shows the final URL for the user to paste back); None: the loopback listener.
+    redirect_uri: str | None = None
+    timeouts: Timeouts = DEFAULT_TIMEOUTS  # on every ledger and OAuth call the flow makes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,6 +188,9 @@ class LedgerPlugin(Protocol):
 
     platform: str
     display_name: str
+    # A top-level key every company file of this ledger's sandbox has and no other ledger's does
+    # (Xero: "Organisation"): how `sandbox serve --company FILE` tells which ledger FILE is for.
+    company_marker: str
 
     def connect(
         self, options: ConnectOptions, vault: CredentialVault, *, echo: Any = print
@@ -144,8 +198,10 @@ class LedgerPlugin(Protocol):
         """Run the OAuth flow, store the tokens in ``vault`` and return every org granted."""
         ...
 
-    def open(self, org: Org, vault: CredentialVault) -> Connector:
-        """A connector for an org stored earlier."""
+    def open(
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> Connector:
+        """A connector for an org stored earlier, its calls bounded by ``timeouts``."""
         ...
 
     def start_sandbox(

@@ -1,13 +1,17 @@
-"""OAuth tokens and client secrets, kept in a keyring and nowhere else.
+"""OAuth tokens and client secrets: the vaults that keep them, and nothing else does.
 
-One keyring entry per *connection* (one OAuth grant, which may cover several orgs): service
-``ar-sync``, username = the connection id, password = a JSON document
-``{"client_id", "client_secret", "token": {...}}``. The database only stores the connection id.
+One entry per *connection* (one OAuth grant, which may cover several orgs), keyed by the
+connection id, holding a JSON document ``{"client_id", "client_secret", "token": {...}}``.
+Three vaults (``ar_sync.orgs.vault_for`` picks one):
 
-Real orgs use the system keyring chosen by the ``keyring`` library (configurable with
-``PYTHON_KEYRING_BACKEND``). Sandbox orgs hold throwaway tokens from a local emulator; they go to a
-file-backed keyring confined to ``AR_SYNC_HOME`` so that the sandbox works on a headless machine and
-never touches the user's real keyring.
+- ``KeyringVault`` over the system keyring the ``keyring`` library chooses (a desktop: macOS
+  Keychain, Windows Credential Locker, the Secret Service). Backends that would keep tokens
+  unsafely are refused (``system_vault``): plain-text files (keyrings.alt's
+  ``PlaintextKeyring``), the null keyring (it drops every save) and the fail keyring.
+- ``DatabaseVault``: the entry encrypted with Fernet (``cryptography``) in our own database,
+  under a key the operator holds (``ar_sync.vault_keys``); no prompt, so it suits servers,
+  cron and several workers sharing one PostgreSQL. The database holds ciphertext only.
+- ``SandboxFileKeyring``: sandbox orgs' throwaway tokens in a file under ``AR_SYNC_HOME``.
 """
 
 from __future__ import annotations
@@ -15,25 +19,40 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import keyring
 import keyring.errors
+from cryptography.fernet import InvalidToken, MultiFernet
 from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail
+from keyring.backends import chainer, fail, null
 from keyring.compat import properties
 
 from ar_sync.errors import ConfigError
 from ar_sync.redact import register_secret
+from ar_sync.settings import HOME_HINT, ensure_writable_dir
+from ar_sync.store import Store
+from ar_sync.store import vault as vault_table
+from ar_sync.vault_keys import KEY_ENV, KEY_FILE_ENV
 
 SERVICE = "ar-sync"
 
-NO_KEYRING_HELP = (
-    "no usable keyring to keep OAuth tokens in ({detail}). Install and unlock a keyring service "
-    "(macOS Keychain, Windows Credential Locker, or the Secret Service on Linux), or choose a "
-    "backend explicitly, e.g. PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring after "
-    "`pip install keyrings.alt`; see https://pypi.org/project/keyring/"
+# What a server should do instead of a keyring; every refusal ends with it.
+SERVER_VAULT_HELP = (
+    "on a server, keep tokens encrypted in the database instead: `ar-sync vault keygen PATH` "
+    f"makes a key file, then set {KEY_FILE_ENV}=PATH (or {KEY_ENV} to the key); on a desktop, "
+    "install and unlock a keyring service (macOS Keychain, Windows Credential Locker, the "
+    "Secret Service on Linux) or choose one with PYTHON_KEYRING_BACKEND"
+)
+NO_KEYRING = "no usable keyring to keep OAuth tokens in ({detail})"
+NO_KEYRING_HELP = NO_KEYRING + "; " + SERVER_VAULT_HELP
+WRONG_KEY = (
+    "the vault key does not decrypt the stored tokens; give the key they were saved with in "
+    f"{KEY_ENV} or {KEY_FILE_ENV} (while rotating: the new key first, then the old one), or "
+    "connect the org again"
 )
 
 
@@ -60,7 +79,7 @@ class SandboxFileKeyring(KeyringBackend):
             return {}
 
     def _write(self, data: dict[str, dict[str, str]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_writable_dir(self.path.parent, "AR_SYNC_HOME", hint=HOME_HINT)  # one line
         tmp = self.path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -127,16 +146,114 @@ def _register_secrets(secret: dict[str, Any]) -> None:
         register_secret(token.get(key))
 
 
+def _backend_name(backend: KeyringBackend) -> str:
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
+
+
+def _stores_plain_text(backend: KeyringBackend) -> bool:
+    """A backend that keeps passwords readable in a file: by its class names (keyrings.alt's
+    ``PlaintextKeyring`` and its subclasses; https://github.com/jaraco/keyrings.alt README:
+    "the PlaintextKeyring stores passwords in plain text on the file system") or by its
+    declared ``scheme`` ("no encyption", sic, in keyrings.alt's file backends)."""
+    names = " ".join(cls.__name__.lower() for cls in type(backend).__mro__)
+    scheme = str(getattr(backend, "scheme", "") or "").lower()
+    return "plaintext" in names or "unencrypted" in names or scheme.startswith("no enc")
+
+
+def keyring_refusal(backend: KeyringBackend) -> str | None:
+    """Why ``backend`` must not keep tokens (the start of the error line), or None when it may.
+
+    A chainer writes to its first backend (``keyring.backends.chainer``: ``set_password`` goes
+    to the highest-priority one that implements it), so that one is judged.
+    """
+    writer = backend
+    if isinstance(backend, chainer.ChainerBackend):
+        if not backend.backends:
+            return NO_KEYRING.format(detail=f"{_backend_name(backend)} found no backend")
+        writer = backend.backends[0]
+    if isinstance(writer, fail.Keyring):
+        return NO_KEYRING.format(detail=f"keyring chose {_backend_name(writer)}")
+    refused = f"refusing the keyring backend {_backend_name(writer)}"
+    if isinstance(writer, null.Keyring):
+        return f"{refused}: it drops every token saved"
+    if _stores_plain_text(writer):
+        return f"{refused}: it keeps tokens in plain text"
+    return None
+
+
 def system_vault() -> KeyringVault:
-    """The user's keyring; ``ConfigError`` with set-up advice when none is usable."""
+    """The user's keyring; ``ConfigError`` with set-up advice when it is missing or unsafe."""
     backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring) or (
-        isinstance(backend, chainer.ChainerBackend) and not backend.backends
-    ):
-        raise ConfigError(NO_KEYRING_HELP.format(detail=f"keyring chose {type(backend).__name__}"))
+    refusal = keyring_refusal(backend)
+    if refusal is not None:
+        raise ConfigError(f"{refusal}; {SERVER_VAULT_HELP}")
     return KeyringVault(backend)
 
 
 def sandbox_vault(path: Path) -> KeyringVault:
     """A vault for sandbox tokens in ``path`` (under ``AR_SYNC_HOME``)."""
     return KeyringVault(SandboxFileKeyring(path))
+
+
+class DatabaseVault:
+    """Connection secrets encrypted (Fernet, ``cipher``'s first key) in ``vault_entries``.
+
+    The plaintext is ``{"connection_id", "secret"}``: a ciphertext copied onto another
+    connection's row does not decrypt as that connection's. ``store``: an open store to use;
+    None opens ``db_url`` for each operation (for callers that hold no store).
+    """
+
+    def __init__(self, cipher: MultiFernet, *, store: Store | None, db_url: str) -> None:
+        self._cipher = cipher
+        self._store = store
+        self._db_url = db_url
+
+    @contextmanager
+    def _opened(self) -> Iterator[Store]:
+        if self._store is not None:
+            yield self._store
+        else:
+            with Store(self._db_url) as store:
+                yield store
+
+    def _decrypt(self, connection_id: str, ciphertext: str) -> dict[str, Any]:
+        try:
+            document = json.loads(self._cipher.decrypt(ciphertext.encode("ascii")))
+        except (InvalidToken, UnicodeEncodeError, ValueError):
+            raise ConfigError(WRONG_KEY) from None
+        if document.get("connection_id") != connection_id:
+            raise ConfigError(f"the vault entry of connection {connection_id} belongs to "
+                              "another connection; connect the org again")
+        secret: dict[str, Any] = document["secret"]
+        return secret
+
+    def load(self, connection_id: str) -> dict[str, Any] | None:
+        with self._opened() as store:
+            ciphertext = vault_table.get(store, connection_id)
+        if ciphertext is None:
+            return None
+        secret = self._decrypt(connection_id, ciphertext)
+        _register_secrets(secret)
+        return secret
+
+    def save(self, connection_id: str, secret: dict[str, Any]) -> None:
+        _register_secrets(secret)
+        plaintext = json.dumps({"connection_id": connection_id, "secret": secret})
+        ciphertext = self._cipher.encrypt(plaintext.encode("utf-8")).decode("ascii")
+        with self._opened() as store:
+            vault_table.put(store, connection_id, ciphertext)
+
+    def delete(self, connection_id: str) -> None:
+        with self._opened() as store:
+            vault_table.remove(store, connection_id)
+
+    def rotate(self) -> int:
+        """Re-encrypt every entry under the first key; returns how many. Nothing changes when
+        any entry does not decrypt with the given keys (``ConfigError``: the wrong key)."""
+
+        def reencrypt(connection_id: str, ciphertext: str) -> str:
+            self._decrypt(connection_id, ciphertext)  # the wrong-key error, before any change
+            return self._cipher.rotate(ciphertext.encode("ascii")).decode("ascii")
+
+        with self._opened() as store:
+            return vault_table.rewrite_all(store, reencrypt)

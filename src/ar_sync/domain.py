@@ -75,7 +75,8 @@ class AllocationSource(StrEnum):
 
 
 class CreditKind(StrEnum):
-    """Kinds of customer credit that, while unapplied, reduce what a customer owes.
+    """Kinds of customer credit. While unapplied, each but ``PREPAYMENT`` reduces what a
+    customer owes (``aging.receivables`` says why).
 
     ``PAYMENT`` is a received payment as a document of its own (QuickBooks ``Payment``): it owns
     its applications to invoices, and its unapplied part is a credit.
@@ -144,7 +145,8 @@ class Credit:
     """A customer credit: a credit note, overpayment or prepayment.
 
     ``remaining`` is the part not yet applied to an invoice or refunded; while it is above zero
-    and the credit is ``OPEN`` it ages as a negative item dated ``date``.
+    and the credit is ``OPEN`` it ages as a negative item dated ``date``, except a prepayment's
+    (not a receivable until applied: ``aging.receivables``).
     """
 
     org_id: str

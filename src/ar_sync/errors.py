@@ -30,11 +30,15 @@ class SourceError(ArSyncError):
 
 
 class RetriableSourceError(SourceError):
-    """A transient failure; ``retry_after`` is the wait the server asked for, in seconds."""
+    """A transient failure; ``retry_after`` is the wait the server asked for, in seconds;
+    ``reason`` says what went wrong in a few words, for retry notices (default: the message)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.reason = reason or message
 
 
 class AuthError(SourceError):

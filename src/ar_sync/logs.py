@@ -2,6 +2,10 @@
 
 Every handler masks registered secrets (``ar_sync.redact``). The SDKs' own loggers are held at
 WARNING: xero-python logs response bodies at DEBUG, and a token response is such a body.
+
+Logging is never the reason a command fails: when the log file cannot be opened (an unwritable
+or misplaced ``AR_SYNC_HOME``) the file is left out and the command goes on, and a write that
+fails later (a full disk) is dropped silently rather than printed as a "Logging error".
 """
 
 from __future__ import annotations
@@ -29,19 +33,42 @@ class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def configure_logging(log_file: Path, *, verbose: bool = False) -> None:
-    """Send ar-sync's logs to ``log_file`` and stderr. Safe to call more than once."""
+class _QuietFileHandler(logging.FileHandler):
+    """A log file whose failed writes are dropped: a log must not break or clutter a command."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        pass
+
+
+def _open_log_file(log_file: Path) -> logging.Handler | None:
+    """A handler writing to ``log_file`` (its directory made if needed), or None if it
+    cannot be opened."""
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        return _QuietFileHandler(log_file, encoding="utf-8")
+    except OSError:
+        return None
+
+
+def configure_logging(log_file: Path, *, verbose: bool = False) -> Path | None:
+    """Send ar-sync's logs to ``log_file`` and stderr. Safe to call more than once.
+
+    Returns ``log_file``, or None when it could not be opened (logs then go to stderr only, at
+    the same levels as always).
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_ar_sync", False):
             root.removeHandler(handler)
             handler.close()
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    file_handler = logging.FileHandler(log_file, encoding="utf-8")
-    file_handler.setLevel(logging.INFO)
+    file_handler = _open_log_file(log_file)
+    if file_handler is not None:
+        file_handler.setLevel(logging.INFO)
     console = _CurrentStderrHandler()
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     for handler in (file_handler, console):
+        if handler is None:
+            continue
         handler.setFormatter(logging.Formatter(_FORMAT))
         handler.addFilter(RedactingFilter())
         handler._ar_sync = True  # type: ignore[attr-defined]
@@ -49,3 +76,4 @@ def configure_logging(log_file: Path, *, verbose: bool = False) -> None:
     root.setLevel(logging.INFO)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    return log_file if file_handler is not None else None

@@ -1,8 +1,15 @@
-"""What a user sees while syncing: a rich progress line per org, then a summary."""
+"""What a user sees while syncing: a rich progress line per org, then a summary.
+
+Retries are not silent: each one is printed as a line of its own (``Kauri Ltd: retrying GET
+Invoices in 8 s: read timed out after 60 s (attempt 3 of 8)``), so it stays in the scrollback and
+in a captured stderr, and the org's live line says it is waiting until the next page arrives.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from types import TracebackType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
 from rich.markup import escape
@@ -10,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 
 from ar_sync.connector import Page
 from ar_sync.domain import Org
+from ar_sync.retry import RetryNotice
 from ar_sync.sync import SyncResult
 
 
@@ -53,7 +61,22 @@ class SyncProgressDisplay:
 
     def page_committed(self, org: Org, stream: str, page: Page, totals: dict[str, int]) -> None:
         records = sum(totals.get(kind, 0) for kind in ("customers", "invoices", "credits"))
-        self._progress.update(self._task(org), records=records, pages=totals.get("pages", 0))
+        self._progress.update(
+            self._task(org),
+            description=f"{escape(org.name)}: {stream}",  # a retry's note is over
+            records=records,
+            pages=totals.get("pages", 0),
+        )
+
+    def retrying(self, org: Org, notice: RetryNotice) -> None:
+        """A ledger call of ``org`` failed and is retried after ``notice.wait`` seconds."""
+        self._progress.update(
+            self._task(org),
+            description=f"{escape(org.name)}: [yellow]retrying {escape(notice.endpoint)}[/]",
+        )
+        self.console.print(
+            f"{org.name}: {notice.describe()}", markup=False, highlight=False, soft_wrap=True
+        )
 
     def done(self, result: SyncResult) -> None:
         self.results.append(result)
@@ -64,6 +87,29 @@ class SyncProgressDisplay:
     def failed(self, org: Org, message: str) -> None:
         self._progress.update(self._task(org), description=f"{escape(org.name)}: [red]failed[/]")
         self.console.print(f"[red]{escape(org.name)}:[/] {escape(message)}")
+
+
+def with_retry_time(error: BaseException, *, now: datetime, timezone: str) -> str:
+    """``error``'s message and, when the ledger said how long to wait (``retry_after``, seconds:
+    a daily limit's ``Retry-After``), from when calls are allowed again, rounded up to the
+    minute, in the org's ``timezone`` (IANA name) and in UTC: ``...; calls are allowed again
+    from 2026-12-02 13:01 NZDT (2026-12-02 00:01 UTC)``. ``now`` is an aware instant."""
+    retry_after = getattr(error, "retry_after", None)
+    if not retry_after or retry_after <= 0:
+        return str(error)
+    at = now + timedelta(seconds=retry_after)
+    at = at.replace(second=0, microsecond=0) + (
+        timedelta(minutes=1) if (at.second, at.microsecond) != (0, 0) else timedelta(0)
+    )
+    utc = at.astimezone(ZoneInfo("UTC"))
+    try:
+        local = at.astimezone(ZoneInfo(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        local = utc
+    return (
+        f"{error}; calls are allowed again from {local:%Y-%m-%d %H:%M} {local.tzname()} "
+        f"({utc:%Y-%m-%d %H:%M} UTC)"
+    )
 
 
 def sync_summary(results: list[SyncResult]) -> list[str]:

@@ -1,16 +1,18 @@
 """What a sandbox serves: ``--generate customers=40,invoices=400,seed=1`` parsed into a
-``GenerateSpec``, and the list of companies a plugin's ``start_sandbox`` loads."""
+``GenerateSpec``, which ledger a ``--company`` file is for (``sandbox_platform``), and the list of
+companies a plugin's ``start_sandbox`` loads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ar_sync.connector import GenerateSpec
+from ar_sync.connector import GenerateSpec, LedgerPlugin
 from ar_sync.errors import ConfigError
 
 Company = TypeVar("Company")
@@ -47,6 +49,50 @@ def parse_generate(text: str, *, today: date) -> GenerateSpec:
     return GenerateSpec(
         customers=options.customers, invoices=options.invoices, seed=options.seed, today=today
     )
+
+
+def company_file_platform(path: Path, plugins: Mapping[str, LedgerPlugin]) -> str | None:
+    """The platform whose ``company_marker`` is a top-level key of the JSON file at ``path``;
+    None when the file cannot be read as a JSON object or has no single platform's marker (the
+    platform's own loader then says what is wrong with it)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    found = [name for name, plugin in plugins.items() if plugin.company_marker in document]
+    return found[0] if len(found) == 1 else None
+
+
+def sandbox_platform(
+    platform: str | None,
+    company_files: list[Path],
+    plugins: Mapping[str, LedgerPlugin],
+    *,
+    default: str,
+) -> str:
+    """The ledger a sandbox emulates: ``platform`` (``--platform``) if given, else the one the
+    company files are for, else ``default``. ``ConfigError`` when a file is another ledger's
+    than ``platform``, or the files are for different ledgers (one sandbox serves one)."""
+    detected = {path: company_file_platform(path, plugins) for path in company_files}
+    known = {path: found for path, found in detected.items() if found is not None}
+    if platform is not None:
+        for path, found in known.items():
+            if found != platform:
+                other = plugins[found]
+                raise ConfigError(
+                    f"{path} is a {other.display_name} company file (it has "
+                    f"{other.company_marker!r}), not a {plugins[platform].display_name} one; "
+                    f"serve it with --platform {found}"
+                )
+        return platform
+    platforms = sorted(set(known.values()))
+    if len(platforms) > 1:
+        listed = ", ".join(f"{path} ({found})" for path, found in known.items())
+        raise ConfigError(f"the company files are for different ledgers: {listed}; one sandbox "
+                          "serves one ledger")
+    return platforms[0] if platforms else default
 
 
 def sandbox_companies(

@@ -7,6 +7,15 @@ and upserts make the re-read harmless.
 
 A successful sync ends by storing an aging snapshot for the org's "today" (its own timezone), so
 history comes from the database rather than from asking the ledger again.
+
+**Open-set re-reads.** A watermark only sees what moved the ledger's last-update stamp, and not
+every change does (Xero leaves ``UpdatedDateUTC`` alone when the due date of a part-paid invoice
+changes). So, on a schedule (``refresh_every``, by default once a day) and on ``full=True``, the
+engine also re-reads each stream's *open set* (what a first sync reads: open invoices, unapplied
+credits) after its incremental pages. Those pages commit with their own resumable state
+(``open-set:<stream>``), separate from the incremental watermark, and the bookkeeping of which
+streams are still to re-read (``open-set``) commits with the last page of each, so an
+interrupted re-read resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -14,16 +23,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from ar_sync.connector import CallStats, Connector, Page
 from ar_sync.domain import Org
 from ar_sync.errors import ArSyncError, DataError
 from ar_sync.snapshots import save_today_snapshot
 from ar_sync.store import Store
+from ar_sync.store.locks import one_run_per_org
 
 log = logging.getLogger(__name__)
+
+OPEN_SET = "open-set"  # state key: {"refreshed_at": ISO instant, "pending": [stream, ...]}
+OPEN_SET_PREFIX = "open-set:"  # state key prefix of a stream's open-set re-read in progress
+DEFAULT_REFRESH_EVERY = timedelta(days=1)
 
 
 class SyncProgress(Protocol):
@@ -56,17 +70,22 @@ def _add(counts: dict[str, int], more: dict[str, int]) -> None:
         counts[key] = counts.get(key, 0) + value
 
 
+@one_run_per_org  # one run per org at a time; adds the keyword ``wait`` (seconds)
 def sync_org(
     store: Store,
     connector: Connector,
     *,
     now: Callable[[], datetime],
     progress: SyncProgress | None = None,
+    full: bool = False,
+    refresh_every: timedelta | None = DEFAULT_REFRESH_EVERY,
 ) -> SyncResult:
     """Bring ``connector.org`` up to date in ``store``; returns what was done.
 
     ``now`` is read twice: at the start (the watermark cap) and at the end. ``ArSyncError`` and
-    interruptions are recorded on the sync run and re-raised.
+    interruptions are recorded on the sync run and re-raised. ``full`` also re-reads the open
+    set of every stream; otherwise the connector's ``open_set_streams`` are re-read when the last
+    re-read is ``refresh_every`` old or more (None: only on ``full``).
     """
     org = connector.org
     started_at = now()
@@ -78,6 +97,9 @@ def sync_org(
         store.save_org(org)
         result.org = org
         states = store.get_stream_states(org.org_id)
+        open_set = _plan_open_set(
+            store, connector, states, started_at, full=full, refresh_every=refresh_every
+        )
         for stream in connector.streams:
             if progress:
                 progress.stream_started(org, stream)
@@ -85,6 +107,12 @@ def sync_org(
                 _commit_page(store, org, page, result)
                 if progress:
                     progress.page_committed(org, stream, page, result.counts)
+            if stream in open_set["pending"]:
+                _reread_open_set(store, connector, org, stream, states, open_set, result,
+                                 started_at=started_at, progress=progress)
+        if OPEN_SET not in states:  # a first sync reads the open set: it counts as a re-read
+            with store.transaction() as tx:
+                store.set_stream_state(tx, org.org_id, OPEN_SET, open_set)
         save_today_snapshot(store, org, now=now())
     except ArSyncError as exc:
         _finish(store, result, now(), "failed", error=str(exc), stats=connector.stats)
@@ -96,12 +124,79 @@ def sync_org(
     return result
 
 
-def _commit_page(store: Store, org: Org, page: Page, result: SyncResult) -> None:
+def _plan_open_set(
+    store: Store,
+    connector: Connector,
+    states: dict[str, dict[str, Any]],
+    started_at: datetime,
+    *,
+    full: bool,
+    refresh_every: timedelta | None,
+) -> dict[str, Any]:
+    """The open-set bookkeeping for this sync: which streams to re-read (``pending``, in the
+    connector's order) and when the last complete re-read began (``refreshed_at``). A change
+    is committed at once, so an interrupted ``full`` sync is finished by the next sync."""
+    stored = states.get(OPEN_SET)
+    open_set = {
+        "refreshed_at": (stored or {}).get("refreshed_at") or started_at.isoformat(),
+        "pending": list((stored or {}).get("pending") or ()),
+    }
+    wanted = set(open_set["pending"])
+    first_sync = not any(stream in states for stream in connector.streams)
+    if full and not first_sync:  # a first sync is itself a read of every open set
+        wanted |= set(connector.streams)
+    elif stored is not None and refresh_every is not None:
+        last = datetime.fromisoformat(open_set["refreshed_at"])
+        if started_at - last >= refresh_every:
+            wanted |= set(connector.open_set_streams)
+    open_set["pending"] = [stream for stream in connector.streams if stream in wanted]
+    if open_set != stored and (stored is not None or open_set["pending"]):
+        with store.transaction() as tx:
+            store.set_stream_state(tx, connector.org.org_id, OPEN_SET, open_set)
+        states[OPEN_SET] = dict(open_set)
+    return open_set
+
+
+def _reread_open_set(
+    store: Store,
+    connector: Connector,
+    org: Org,
+    stream: str,
+    states: dict[str, dict[str, Any]],
+    open_set: dict[str, Any],
+    result: SyncResult,
+    *,
+    started_at: datetime,
+    progress: SyncProgress | None,
+) -> None:
+    """Read ``stream``'s open set again (as a first sync does), resumably, leaving its
+    incremental watermark alone; the last step drops the stream from ``pending``."""
+    key = OPEN_SET_PREFIX + stream
+    if progress:
+        progress.stream_started(org, f"{stream} (open set)")
+    for page in connector.iter_pages(stream, states.get(key), started_at=started_at):
+        _commit_page(store, org, page, result, state_key=key)
+        if progress:
+            progress.page_committed(org, stream, page, result.counts)
+    open_set["pending"].remove(stream)
+    if not open_set["pending"]:
+        open_set["refreshed_at"] = started_at.isoformat()
+    with store.transaction() as tx:
+        store.delete_stream_state(tx, org.org_id, key)
+        store.set_stream_state(tx, org.org_id, OPEN_SET, open_set)
+    result.counts["open_set_streams"] = result.counts.get("open_set_streams", 0) + 1
+
+
+def _commit_page(
+    store: Store, org: Org, page: Page, result: SyncResult, *, state_key: str | None = None
+) -> None:
+    """One page's upserts, deletions and state (under ``state_key``, by default the page's
+    stream) in one transaction."""
     with store.transaction() as tx:
         written = store.upsert_records(tx, page.records)
         if page.deleted:
             store.delete_records(tx, org.org_id, page.deleted)
-        store.set_stream_state(tx, org.org_id, page.stream, page.state)
+        store.set_stream_state(tx, org.org_id, state_key or page.stream, page.state)
     _add(result.counts, written)
     _add(result.counts, {"pages": 1, "deleted": len(page.deleted), "skipped": len(page.skipped)})
     for error in page.skipped:

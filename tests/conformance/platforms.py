@@ -60,7 +60,8 @@ class OpenInvoice:
 
 @dataclass(frozen=True, slots=True)
 class OpenCredit:
-    """Unapplied customer credit (credit note, overpayment, prepayment) in base currency."""
+    """Unapplied customer credit that reduces the receivables (credit note, overpayment,
+    QuickBooks payment; not a Xero prepayment), in base currency."""
 
     credit_id: str
     customer_id: str
@@ -242,11 +243,16 @@ class XeroDriver(PlatformDriver):
     payment_changes = (1, 0, 0)
     long_throttle: ClassVar[Mapping[str, object]] = {"problem": "day"}
 
+    # (collection, id field, customer-side Type, stream): every one is synced, but only credit
+    # notes and overpayments reduce the receivables while unapplied (``_AGED_CREDITS``): Xero
+    # keeps a prepayment out of Accounts Receivable until it is applied
+    # (help.xero.com/nz/CustomerStatements-Prepayments), and ar-sync's aging follows it.
     _CREDITS = (
         ("CreditNotes", "CreditNoteID", "ACCRECCREDIT", "credit_notes"),
         ("Overpayments", "OverpaymentID", "RECEIVE-OVERPAYMENT", "overpayments"),
         ("Prepayments", "PrepaymentID", "RECEIVE-PREPAYMENT", "prepayments"),
     )
+    _AGED_CREDITS = tuple(credit for credit in _CREDITS if credit[3] != "prepayments")
 
     def start_sandbox(self, spec: GenerateSpec, *, strict_refresh: bool = False) -> SandboxHandle:
         if not strict_refresh:
@@ -296,8 +302,9 @@ class XeroDriver(PlatformDriver):
         return found
 
     def open_credits(self, state: dict[str, Any]) -> list[OpenCredit]:
+        """Unapplied credit notes and overpayments; an unapplied prepayment is no receivable."""
         found = []
-        for collection, id_field, kind, _stream in self._CREDITS:
+        for collection, id_field, kind, _stream in self._AGED_CREDITS:
             for row in state.get(collection, ()):
                 remaining = Decimal(str(row.get("RemainingCredit", 0)))
                 if row["Type"] == kind and row["Status"] == "AUTHORISED" and remaining > 0:
@@ -311,7 +318,8 @@ class XeroDriver(PlatformDriver):
         return found
 
     def first_sync_rows(self, state: dict[str, Any]) -> dict[str, int]:
-        # Contacts: Xero cannot filter customers server-side, so a first sync reads them all.
+        # Contacts: all of them, archived ones included (includeArchived=true): Xero's IsCustomer
+        # filter is not optimised and cannot follow a contact that becomes a customer later.
         rows = {
             "contacts": len(state["Contacts"]),
             "invoices": len(self._open_invoice_rows(state)),
@@ -343,6 +351,11 @@ def _qb_amount(row: dict[str, Any], field: str) -> Decimal:
     return Decimal(str(row.get(field) or 0))
 
 
+def _qb_positive(state: dict[str, Any], collection: str, field: str) -> int:
+    """How many rows of ``collection`` in the books have ``field > 0``."""
+    return sum(1 for row in state.get(collection, ()) if _qb_amount(row, field) > 0)
+
+
 def _qb_rate(row: dict[str, Any]) -> Decimal:
     rate = row.get("ExchangeRate")
     return Decimal(1) if rate in (None, 0) else Decimal(str(rate))
@@ -350,10 +363,13 @@ def _qb_rate(row: dict[str, Any]) -> Decimal:
 
 class QuickBooksDriver(PlatformDriver):
     """QuickBooks Online: ``connectors/ar_sync_quickbooks``. Every sync reads the OAuth
-    discovery document, CompanyInfo and Preferences; a first sync queries four entities 1,000 rows a page (all four share the
-    ``query`` endpoint); later syncs make one CDC call for all of them. The sandbox refuses a
-    used refresh token at once, so it is always strict. Amounts convert as ``Balance x
-    ExchangeRate`` (home units per foreign unit)."""
+    discovery document, CompanyInfo and Preferences; a first sync queries four entities 1,000
+    rows a page (all four share the ``query`` endpoint): every customer, active or not;
+    invoices and credit memos with ``Balance > 0``; every payment (QuickBooks cannot filter on
+    ``UnappliedAmt``, so the connector keeps the unapplied ones itself). Later syncs make one
+    CDC call for all of them. The sandbox refuses a used refresh token at once, so it is
+    always strict. Amounts convert as ``Balance x ExchangeRate`` (home units per foreign
+    unit)."""
 
     platform = "quickbooks"
     plugin_module = "ar_sync_quickbooks.plugin"
@@ -413,21 +429,23 @@ class QuickBooksDriver(PlatformDriver):
         return found
 
     def first_sync_rows(self, state: dict[str, Any]) -> dict[str, int]:
-        def positive(collection: str, field: str) -> int:
-            return sum(1 for row in state.get(collection, ()) if _qb_amount(row, field) > 0)
-
+        """Rows the first sync's queries return (what QuickBooks can filter on): every
+        customer, invoices and credit memos with a balance, every payment."""
         return {
             "customers": len(state.get("Customer", ())),
-            "invoices": positive("Invoice", "Balance"),
-            "credit_memos": positive("CreditMemo", "RemainingCredit"),
-            "payments": positive("Payment", "UnappliedAmt"),
+            "invoices": _qb_positive(state, "Invoice", "Balance"),
+            "credit_memos": _qb_positive(state, "CreditMemo", "Balance"),
+            "payments": len(state.get("Payment", ())),
         }
 
     def first_sync_summary(self, state: dict[str, Any]) -> dict[str, int]:
+        """What it keeps: the credits are the credit memos with remaining credit and the
+        payments with an unapplied amount (fully applied ones are read but not stored)."""
         rows = self.first_sync_rows(state)
         return {
             "invoices": rows["invoices"],
-            "credits": rows["credit_memos"] + rows["payments"],
+            "credits": _qb_positive(state, "CreditMemo", "RemainingCredit")
+            + _qb_positive(state, "Payment", "UnappliedAmt"),
             "customers": rows["customers"],
         }
 

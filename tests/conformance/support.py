@@ -171,8 +171,11 @@ def one_line_error(result: Any) -> str:
     lines = [line for line in result.err.strip().splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("error: ")]
     assert len(errors) == 1, result.err
-    # Only the progress display's own lines may stand beside it (it draws on stderr).
-    assert all(line == errors[0] or "records," in line for line in lines), result.err
+    # Only the progress display's own lines may stand beside it (it draws on stderr): progress
+    # and retry notices.
+    assert all(
+        line == errors[0] or "records," in line or ": retrying " in line for line in lines
+    ), result.err
     return errors[0]
 
 

@@ -73,3 +73,67 @@ def test_it_still_reconciles_after_incremental_changes(cli, connected):
     connected.control.pay(part.invoice_id, "1.00")
     sync_ok(cli)
     _reconciles(cli, connected)
+
+
+def _reconcile_line(out: str) -> str:
+    (line,) = [line for line in out.splitlines() if line.startswith(("Reconciled ", "MISMATCH "))]
+    return line
+
+
+def test_reconcile_compares_the_org_total_in_one_report_and_the_largest_customers(cli, connected):
+    sync_ok(cli)
+    org = aging(cli)
+    ours = total(org)
+    currency = org["base_currency"]
+    largest = sorted(org["customers"], key=lambda c: (-abs(Decimal(c["total"])), c["customer_id"]))
+    connected.control.reset_calls()
+
+    result = cli("reconcile", "--sample", "0")
+    assert result.code == 0, result.out + result.err
+    line = _reconcile_line(result.out)
+    assert line.startswith(f"Reconciled {org['name']} ({connected.platform}): aging total "
+                           f"{ours} {currency} equals the ledger's own figure, {ours} {currency} (")
+    assert line.endswith(f"); 0 of {len(org['customers'])} customers checked one by one: OK")
+    org_total_calls = connected.control.calls()["total"]
+
+    connected.control.reset_calls()
+    result = cli("reconcile", "--sample", "2", "--customer", largest[5]["name"])
+    assert result.code == 0, result.out + result.err
+    assert _reconcile_line(result.out).endswith(
+        f"; 3 of {len(org['customers'])} customers checked one by one: OK"
+    )
+    # The org's total costs the same calls whatever its size; customers add at most one each.
+    assert connected.control.calls()["total"] <= org_total_calls + 3
+
+
+def test_reconcile_names_what_differs_when_the_ledger_moved_since_the_sync(cli, connected):
+    sync_ok(cli)
+    org = aging(cli)
+    currency = org["base_currency"]
+    invoice = next(
+        i for i in connected.driver.open_invoices(connected.state())
+        if i.currency == currency and i.balance > Decimal("1.00")
+    )
+    name = next(c["name"] for c in org["customers"] if c["customer_id"] == invoice.customer_id)
+    ours = customer_totals(org)[invoice.customer_id]
+    connected.control.pay(invoice.invoice_id, "1.00")  # not synced: the ledger moved on
+
+    result = cli("reconcile", "--sample", "0", "--customer", invoice.customer_id)
+    assert result.code == 1, result.out + result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith(f"MISMATCH {org['name']} ({connected.platform}): aging total "
+                               f"{total(org)} {currency}, the ledger's own figure "
+                               f"{total(org) - Decimal('1.00')} {currency} (")
+    assert f"difference 1.00 {currency}; 1 of {len(org['customers'])} customers checked one by " \
+           "one, 1 differ" in lines[0]
+    assert f"  {name}: ours {ours} {currency}, ledger {ours - Decimal('1.00')} {currency}, " \
+           f"difference 1.00 {currency}" in lines
+
+
+def test_reconcile_refuses_an_unknown_customer(cli, connected):
+    sync_ok(cli)
+    result = cli("reconcile", "--customer", "Nobody Ltd")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "error: unknown customer 'Nobody Ltd': give its id or its exact name"
+    )

@@ -10,16 +10,19 @@ Amy's Bird Sanctuary (1)      40.00  250.00     0.00    0.00    0.00   290.00
 Cool Cars (2)                  0.00  -80.00  1200.00  -30.00    0.00  1090.00
 Dukes Basketball Camp (3)      0.00    0.00     0.00    0.00  541.70   541.70
 Paid Up Ltd (4)              (nothing open)
-TOTAL                         40.00  170.00  1200.00  -30.00  541.70  1921.70
+Old Mill Bakery (5)            0.00    0.00   320.00    0.00    0.00   320.00
+TOTAL                         40.00  170.00  1520.00  -30.00  541.70  2241.70
 ==========================  =======  ======  =======  ======  ======  =======
 
-- 101: due today-10, 250.00 open -> 1-30.
+- 101: due today-10, 250.00 open -> 1-30 (its PrivateNote: "Promised to pay by the 15th").
 - 102: due today+5, 100.00 less payment 301 (60.00) = 40.00 -> current.
 - 103: due today-45, 1200.00 -> 31-60.
 - 104: EUR 500.00 due today-95; 500.00 x 1.0834 = 541.70 USD -> 91+.
 - 105: paid in full by payment 302; 106: voided (amounts zero, PrivateNote "Voided").
 - Credit memo 201: 80.00 unapplied, dated today-3, aged as if due then -> 1-30, negative.
 - Payment 303: 30.00 unapplied, dated today-70 -> 61-90, negative.
+- Old Mill Bakery (5) is inactive (``Active: false``) and still owes invoice 107: 320.00 due
+  today-40 -> 31-60. A customer query that does not ask for inactive ones would miss it.
 """
 
 from __future__ import annotations
@@ -40,9 +43,12 @@ EXPECTED = {
           "91+": "0.00", "total": "1090.00"},
     "3": {"current": "0.00", "1-30": "0.00", "31-60": "0.00", "61-90": "0.00", "91+": "541.70",
           "total": "541.70"},
+    "5": {"current": "0.00", "1-30": "0.00", "31-60": "320.00", "61-90": "0.00", "91+": "0.00",
+          "total": "320.00"},
 }
-EXPECTED_TOTALS = {"current": "40.00", "1-30": "170.00", "31-60": "1200.00", "61-90": "-30.00",
-                   "91+": "541.70", "total": "1921.70"}
+EXPECTED_TOTALS = {"current": "40.00", "1-30": "170.00", "31-60": "1520.00", "61-90": "-30.00",
+                   "91+": "541.70", "total": "2241.70"}
+INACTIVE = ("5", "Old Mill Bakery")
 
 
 def _ref(value: str, name: str | None = None) -> dict[str, str]:
@@ -79,15 +85,18 @@ def build_company(today: date) -> dict[str, Any]:
             {"Id": "2", "DisplayName": "Cool Cars"},
             {"Id": "3", "DisplayName": "Dukes Basketball Camp", "CurrencyRef": _ref("EUR")},
             {"Id": "4", "DisplayName": "Paid Up Ltd"},
+            {"Id": "5", "DisplayName": "Old Mill Bakery", "Active": False},
         ],
         "Invoice": [
-            invoice("101", "1", "250.00", "250.00", -10),
+            invoice("101", "1", "250.00", "250.00", -10,
+                    PrivateNote="Promised to pay by the 15th"),
             invoice("102", "1", "100.00", "40.00", 5),
             invoice("103", "2", "1200.00", "1200.00", -45),
             invoice("104", "3", "500.00", "500.00", -95, CurrencyRef=_ref("EUR"),
                     ExchangeRate=Decimal("1.0834")),
             invoice("105", "4", "75.00", "0", -20),
             invoice("106", "2", "0", "0", -15, PrivateNote="Voided"),
+            invoice("107", "5", "320.00", "320.00", -40),
         ],
         "Payment": [
             {"Id": "301", "TxnDate": day(-2), "CustomerRef": _ref("1"),

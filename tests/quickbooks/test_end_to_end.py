@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from ar_sync.domain import DocumentStatus
 from ar_sync.orgs import vault_for
 from ar_sync.settings import load_settings
 from ar_sync.store import Store
@@ -16,6 +17,7 @@ from tests.conftest import SandboxControl
 from tests.quickbooks.company import (
     EXPECTED,
     EXPECTED_TOTALS,
+    INACTIVE,
     NAME,
     REALM,
     build_company,
@@ -52,8 +54,9 @@ def test_connect_sync_aging_gives_the_hand_checked_figures(cli, qb_connected, to
     qb_connected.control.reset_calls()
     synced = cli("sync")
     assert synced.code == 0, synced.err
-    # Open only: invoices with a balance, the unapplied credit memo and payment, every customer.
-    assert f"{NAME}: 4 invoices, 2 credits, 4 customers" in synced.out
+    # Open only: invoices with a balance, the unapplied credit memo and payment, every customer
+    # (the inactive one too).
+    assert f"{NAME}: 5 invoices, 2 credits, 5 customers" in synced.out
     assert _api_calls(qb_connected) == {
         "GET companyinfo/{id}": 1, "GET preferences": 1, "POST query": 4,
     }
@@ -61,6 +64,48 @@ def test_connect_sync_aging_gives_the_hand_checked_figures(cli, qb_connected, to
     assert aged["as_of"] == today.isoformat()
     assert _by_customer(aged) == EXPECTED
     assert aged["totals"] == EXPECTED_TOTALS
+
+
+def test_a_first_sync_sends_only_filters_quickbooks_accepts(cli, qb_connected):
+    qb_connected.control.reset_calls()
+    assert cli("sync").code == 0
+    statements = [entry["statement"] for entry in qb_connected.control.calls()["log"]
+                  if entry["path"].endswith("/query")]
+    # No UnappliedAmt or RemainingCredit filter (QuickBooks refuses both with 4001): payments
+    # come whole, credit memos by Balance, and inactive customers are asked for.
+    page = "ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000"
+    assert statements == [
+        f"SELECT * FROM Customer WHERE Active IN (true, false) {page}",
+        f"SELECT * FROM Invoice WHERE Balance > '0' {page}",
+        f"SELECT * FROM CreditMemo WHERE Balance > '0' {page}",
+        f"SELECT * FROM Payment {page}",
+    ]
+    with Store(load_settings(None).db_url) as store:
+        credits = sorted(c.credit_id for c in store.load_credits(ORG))
+    assert credits == ["201", "303"]  # payments 301 and 302 are fully applied: not stored
+
+
+def test_an_inactive_customer_who_owes_is_in_the_aging_by_name(cli, qb_connected):
+    assert cli("sync").code == 0
+    customer_id, name = INACTIVE
+    (row,) = [c for c in _aging(cli)["customers"] if c["customer_id"] == customer_id]
+    assert (row["name"], row["total"], row["buckets"]["31-60"]) == (name, "320.00", "320.00")
+    with Store(load_settings(None).db_url) as store:
+        (customer,) = [c for c in store.load_customers(ORG) if c.customer_id == customer_id]
+    assert customer.is_active is False
+
+
+def test_an_invoice_voided_over_its_note_leaves_the_aging(cli, qb_connected):
+    assert cli("sync").code == 0
+    voided = qb_connected.control.request("POST", "invoices/101/void")["Invoice"]
+    assert voided["PrivateNote"] == "Voided - Promised to pay by the 15th"
+    assert cli("sync").code == 0  # incremental: one CDC answer
+    aged = _by_customer(_aging(cli))
+    assert aged["1"] == {"current": "40.00", "1-30": "0.00", "31-60": "0.00", "61-90": "0.00",
+                         "91+": "0.00", "total": "40.00"}
+    with Store(load_settings(None).db_url) as store:
+        (invoice,) = [i for i in store.load_invoices(ORG) if i.invoice_id == "101"]
+    assert (invoice.status, invoice.amount_due) == (DocumentStatus.VOIDED, Decimal(0))
 
 
 def test_incremental_sync_reads_one_cdc_answer_and_applies_payments_and_deletions(
@@ -98,6 +143,12 @@ def test_a_watermark_older_than_cdc_allows_falls_back_to_queries(cli, qb_connect
     calls = _api_calls(qb_connected)
     assert calls.get("GET cdc") is None and calls["POST query"] == 4
     assert _by_customer(_aging(cli))["2"]["31-60"] == "1000.00"
+    statements = [e["statement"] for e in qb_connected.control.calls()["log"] if e["statement"]]
+    # Every Customer query asks for inactive customers too, incremental ones as well.
+    assert statements[0].startswith(
+        "SELECT * FROM Customer WHERE Active IN (true, false) AND MetaData.LastUpdatedTime >= '"
+    )
+    assert not any("UnappliedAmt" in s or "RemainingCredit" in s for s in statements)
 
 
 def _set_watermarks(moment: datetime) -> None:

@@ -45,6 +45,25 @@ def test_recorded_voided_invoice_is_voided_not_paid(recorded) -> None:
     assert (invoice.status, invoice.amount_due) == (DocumentStatus.VOIDED, Decimal(0))
 
 
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        ("Voided", DocumentStatus.VOIDED),
+        ("Voided - Promised to pay by the 15th", DocumentStatus.VOIDED),  # over an old note
+        ("Voided cheque re-issued", DocumentStatus.PAID),  # a person's note, not QBO's mark
+        (None, DocumentStatus.PAID),
+    ],
+)
+def test_a_void_is_told_by_quickbooks_note_prefix(recorded, note, status) -> None:
+    raw = dict(recorded("invoice_void")["Invoice"])
+    if note is None:
+        raw.pop("PrivateNote")
+    else:
+        raw["PrivateNote"] = note
+    invoice = mapping.invoice_from_quickbooks(raw, org_id=ORG, base_currency="USD")
+    assert (invoice.status, invoice.amount_due) == (status, Decimal(0))
+
+
 def test_recorded_customer(recorded) -> None:
     customer = mapping.customer_from_quickbooks(recorded("customer_read")["Customer"], org_id=ORG)
     assert (customer.customer_id, customer.name, customer.email, customer.is_active) == (
@@ -210,5 +229,19 @@ def test_queries_the_connector_sends() -> None:
     assert select_statement(invoices, PageRequest(mode=INCREMENTAL, since=since, page=3)) == (
         "SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '2026-11-20T08:30:15+00:00' "
         "ORDERBY MetaData.LastUpdatedTime STARTPOSITION 2001 MAXRESULTS 1000"
+    )
+    streams = {spec.name: spec for spec in STREAMS}
+    first = PageRequest(mode=FULL, since=None, page=1)
+    page = "ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000"
+    assert [select_statement(streams[name], first) for name in (
+        "customers", "credit_memos", "payments")] == [
+        f"SELECT * FROM Customer WHERE Active IN (true, false) {page}",
+        f"SELECT * FROM CreditMemo WHERE Balance > '0' {page}",
+        f"SELECT * FROM Payment {page}",
+    ]
+    assert select_statement(streams["customers"], PageRequest(
+        mode=INCREMENTAL, since=since, page=1)) == (
+        "SELECT * FROM Customer WHERE Active IN (true, false) AND MetaData.LastUpdatedTime >= "
+        f"'2026-11-20T08:30:15+00:00' {page}"
     )
     assert quote("Amy's Bird Sanctuary") == "'Amy\\'s Bird Sanctuary'"

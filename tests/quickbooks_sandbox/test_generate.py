@@ -23,12 +23,21 @@ def test_counts_and_kinds() -> None:
     company = generate_company(customers=21, invoices=60, paid=30, seed=7, today=TODAY)
     assert len(company.customers) == 21
     open_ = [i for i in company.invoices if i["Balance"] > 0]
-    voided = [i for i in company.invoices if i.get("PrivateNote") == "Voided"]
+    voided = [i for i in company.invoices if i.get("PrivateNote", "").startswith("Voided")]
     paid = [i for i in company.invoices if i["Balance"] == 0 and i["TotalAmt"] > 0]
     assert (len(open_), len(paid), len(voided)) == (60, 30, 2)
     assert all(
         i["TotalAmt"] == 0 and all(line["Amount"] == 0 for line in i["Line"]) for i in voided
     )
+    # One voided plainly, one over the note it had, as QBO writes each.
+    assert [i["PrivateNote"] for i in voided] == [
+        "Voided",
+        f"Voided - Order {voided[1]['DocNumber']} cancelled by the customer",
+    ]
+    # Two inactive customers (one per ten), each still owing on open invoices.
+    inactive = {c["Id"]: c["Balance"] for c in company.customers if c["Active"] is False}
+    assert len(inactive) == 2 and all(balance > 0 for balance in inactive.values())
+    assert {i["CustomerRef"]["value"] for i in open_} >= set(inactive)
     assert any(0 < i["Balance"] < i["TotalAmt"] for i in open_)  # part-paid through payments
     assert any(m["RemainingCredit"] > 0 for m in company.credit_memos)
     assert any(p["UnappliedAmt"] > 0 for p in company.payments)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -67,7 +69,9 @@ def test_all_uses_order_by_and_maxresults_in_either_order(big) -> None:
     assert [c.DisplayName for c in by_all] == sorted(c.DisplayName for c in by_all)
     first = _page(big.qb, "select * from Customer MAXRESULTS 2 STARTPOSITION 1")
     assert first["maxResults"] == 2 and first["startPosition"] == 1
-    assert _page(big.qb, "SELECT * FROM Customer")["maxResults"] == 9  # default 100
+    # Nine customers, one inactive (hidden unless asked for); the default page is 100.
+    assert _page(big.qb, "SELECT * FROM Customer")["maxResults"] == 8
+    assert _page(big.qb, "SELECT * FROM Customer WHERE Active IN (true, false)")["maxResults"] == 9
 
 
 def test_count_and_filters(qb) -> None:
@@ -75,9 +79,8 @@ def test_count_and_filters(qb) -> None:
     assert Invoice.count("CustomerRef = '2'", qb=qb) == 2
     assert Invoice.count("Balance = '0'", qb=qb) == 1
     assert Invoice.count("TotalAmt > 200 AND TotalAmt <= '639.00'", qb=qb) == 3
-    assert Invoice.count("CurrencyRef = 'EUR'", qb=qb) == 1
-    assert Payment.count("UnappliedAmt > '0'", qb=qb) == 1
-    assert CreditMemo.count("RemainingCredit > '0'", qb=qb) == 1
+    assert Payment.count("CustomerRef = '2'", qb=qb) == 2
+    assert CreditMemo.count("Balance > '0'", qb=qb) == 1
     assert Invoice.count("DueDate < '2026-01-01'", qb=qb) == 1
     assert qb.query("SELECT COUNT(*) FROM Invoice WHERE Id = '999'")["QueryResponse"] == {
         "totalCount": 0
@@ -156,3 +159,75 @@ def test_only_properties_with_a_value_are_emitted(qb) -> None:
     (row,) = _page(qb, "SELECT * FROM Payment WHERE Id = '203'")["Payment"]
     assert "PaymentRefNum" not in row and row["Line"] == []
     assert all(value is not None for value in row.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "prop"),
+    [
+        # ruckus/quickbooks-ruby#258: QBO refuses this filter; the connector must not send it.
+        ("SELECT * FROM Payment WHERE UnappliedAmt > '0'", "UnappliedAmt"),
+        # Finance.xsd marks RemainingCredit neither filterable nor sortable.
+        ("SELECT * FROM CreditMemo WHERE RemainingCredit > '0'", "RemainingCredit"),
+    ],
+)
+def test_a_filter_qbo_cannot_run_gets_its_exact_4001(qb, connected, recorded_dir, text, prop):
+    answer = requests.get(
+        connected.url("query"), params={"query": text}, headers=connected.bearer, timeout=10
+    )
+    assert answer.status_code == 400
+    body = answer.json()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}-0[78]:00", body["time"])
+    assert body == {
+        "Fault": {
+            "Error": [
+                {
+                    "Message": "Invalid query",
+                    "Detail": f"QueryValidationError: property '{prop}' is not queryable",
+                    "code": "4001",
+                }
+            ],
+            "type": "ValidationFault",
+        },
+        "time": body["time"],
+    }
+    # The envelope is the recorded one's, key for key.
+    real = json.loads((recorded_dir / "error_4001_invalid_query.response.json").read_text())
+    assert list(body) == list(real) and list(body["Fault"]["Error"][0]) == list(
+        real["Fault"]["Error"][0]
+    )
+    with pytest.raises(ValidationException) as refused:
+        qb.query(text)
+    assert refused.value.error_code == 4001
+
+
+def test_orderby_takes_only_sortable_properties(connected) -> None:
+    text = "SELECT * FROM Invoice ORDERBY CustomerRef"
+    answer = requests.get(
+        connected.url("query"), params={"query": text}, headers=connected.bearer, timeout=10
+    )
+    assert answer.status_code == 400
+    assert answer.json()["Fault"]["Error"][0] == {
+        "Message": "Invalid query",
+        "Detail": "QueryValidationError: property 'CustomerRef' is not sortable",
+        "code": "4001",
+    }
+
+
+def test_customer_queries_hide_inactive_customers_unless_asked(big) -> None:
+    qb = big.qb
+    everyone = _page(qb, "SELECT * FROM Customer WHERE Active IN (true, false) MAXRESULTS 100")
+    (hidden,) = [c for c in everyone["Customer"] if c["Active"] is False]
+    assert (hidden["Id"], hidden["DisplayName"], hidden["Balance"]) == (
+        "3", "Summit Bakery", Decimal("4405.33")
+    )
+    shown = [c["Id"] for c in _page(qb, "SELECT * FROM Customer")["Customer"]]
+    assert len(shown) == 8 and "3" not in shown
+    assert Customer.count(qb=qb) == 8
+    # The implied Active = true rides along with any other condition, a timestamp too.
+    since = "SELECT * FROM Customer WHERE MetaData.LastUpdatedTime >= '2000-01-01'"
+    assert "3" not in [c["Id"] for c in _page(qb, since)["Customer"]]
+    inactive = _page(qb, "SELECT * FROM Customer WHERE Active = false")["Customer"]
+    assert [c["Id"] for c in inactive] == ["3"]
+    # Reading by id and its open invoices hide nothing.
+    assert Customer.get(3, qb=qb).Active is False
+    assert Invoice.count("CustomerRef = '3' AND Balance > '0'", qb=qb) == 2

@@ -3,6 +3,7 @@ the 1000-object cap and the 30-day limit) through python-quickbooks."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,7 +11,12 @@ import pytest
 import requests
 from ar_sync_quickbooks.sandbox.company import parse_company
 from quickbooks.cdc import change_data_capture
-from quickbooks.exceptions import ObjectNotFoundException, UnsupportedException, ValidationException
+from quickbooks.exceptions import (
+    ObjectNotFoundException,
+    QuickbooksException,
+    UnsupportedException,
+    ValidationException,
+)
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.creditmemo import CreditMemo
 from quickbooks.objects.customer import Customer
@@ -130,3 +136,28 @@ def test_cdc_refuses_a_window_older_than_30_days(qb) -> None:
     assert "older than fixed days is not supported" in refused.value.detail
     with pytest.raises(ValidationException):
         qb.change_data_capture("Nonsense", _since(1))
+
+
+def test_an_inactive_customer_is_hidden_from_queries_but_not_from_cdc(qb) -> None:
+    created = qb.create_object("Customer", json.dumps({"DisplayName": "Closed Shop Ltd"}))
+    customer = created["Customer"]
+    body = {"Id": customer["Id"], "SyncToken": customer["SyncToken"], "sparse": True}
+    qb.update_object("Customer", json.dumps({**body, "Active": False}))
+    assert Customer.count(qb=qb) == 4  # the sample's four; the inactive one is hidden
+    assert Customer.count("Active = false", qb=qb) == 1
+    (changed,) = change_data_capture([Customer], _since(1), qb=qb).Customer
+    assert (changed.Id, changed.DisplayName, changed.Active) == (
+        customer["Id"], "Closed Shop Ltd", False
+    )
+
+
+def test_a_customer_who_owes_cannot_be_made_inactive(qb) -> None:
+    kathy = Customer.get(3, qb=qb)  # owes 35.50
+    body = {"Id": "3", "SyncToken": kathy.SyncToken, "sparse": True, "Active": False}
+    with pytest.raises(QuickbooksException) as refused:
+        qb.update_object("Customer", json.dumps(body))
+    assert (refused.value.error_code, refused.value.message) == (
+        6000, "Delete List Has Balance Error"
+    )
+    assert refused.value.detail.endswith("because it has a non-zero balance")
+    assert Customer.get(3, qb=qb).Active is True

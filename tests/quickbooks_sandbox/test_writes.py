@@ -165,6 +165,19 @@ def test_delete_and_void(qb, control) -> None:
     assert customer_delete.value.error_code == 500
 
 
+def test_a_void_puts_voided_before_the_note_the_document_had(qb) -> None:
+    invoice = Invoice.get(101, qb=qb)
+    body = {"Id": "101", "SyncToken": invoice.SyncToken, "sparse": True}
+    qb.update_object("Invoice", json.dumps({**body, "PrivateNote": "Promised by the 15th"}))
+    result = Invoice.get(101, qb=qb).void(qb=qb)["Invoice"]
+    assert (result["PrivateNote"], result["TotalAmt"], result["Balance"]) == (
+        "Voided - Promised by the 15th", 0, 0
+    )
+    payment = Payment.get(203, qb=qb)  # "Sent twice by mistake; not yet applied"
+    payment.void(qb=qb)
+    assert Payment.get(203, qb=qb).PrivateNote == "Voided - Sent twice by mistake; not yet applied"
+
+
 def test_attachable_note(qb, control) -> None:
     note = Attachable()
     ref = AttachableRef()

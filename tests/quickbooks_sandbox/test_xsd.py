@@ -147,3 +147,34 @@ def test_reports_validate(schema, connected) -> None:
         report = connected.qb.get_report(name, {"report_date": "2026-06-30"})
         problems += _validate(schema, "Report", report)
     assert problems == []
+
+
+def _xsd_marks(schema, entity: str) -> dict[str, tuple[str | None, str | None]]:
+    """``{element: (Filterable, Sortable)}`` from the XSD annotations of ``entity``'s elements
+    (its base types' included), e.g. ``{"TxnDate": ("ALL", "ALL")}``."""
+    import re
+
+    marks = {}
+    for child in schema.elements[entity].type.content.iter_elements():
+        notes = child.annotation.documentation if child.annotation else []
+        text = " ".join(str(note.text or "") for note in notes)
+        found = [re.search(rf"{word}:\s*([A-Z]*)", text) for word in ("Filterable", "Sortable")]
+        marks[child.local_name] = tuple(m.group(1) if m else None for m in found)
+    return marks
+
+
+@pytest.mark.parametrize("entity", ["Customer", "Invoice", "Payment", "CreditMemo"])
+def test_the_query_table_keeps_what_the_xsd_marks_for_qbo(schema, entity) -> None:
+    from ar_sync_quickbooks.sandbox import queryable
+
+    for name, (filterable, sortable) in _xsd_marks(schema, entity).items():
+        prop = queryable.lookup(entity, name)
+        if filterable in ("ALL", "QBO"):
+            assert prop is not None and prop.filterable, (entity, name)
+        if sortable in ("ALL", "QBO"):
+            assert prop is not None and prop.sortable, (entity, name)
+    # What QBO refuses to filter carries no mark at all, and the table leaves it out.
+    for entity_name, name in (("Payment", "UnappliedAmt"), ("CreditMemo", "RemainingCredit")):
+        if entity_name == entity:
+            assert _xsd_marks(schema, entity)[name] == (None, None)
+            assert queryable.lookup(entity, name) is None

@@ -24,6 +24,8 @@ TABLES = {
     "sync_runs",
     "aging_snapshots",
     "aging_snapshot_lines",
+    "vault_entries",
+    "run_locks",
 }
 
 
@@ -31,7 +33,7 @@ def test_migrations_create_every_table(store: Store) -> None:
     names = set(inspect(store.engine).get_table_names())
     assert names == TABLES | {"alembic_version"}
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
 
 
 def test_migrated_schema_matches_the_table_definitions(store: Store) -> None:

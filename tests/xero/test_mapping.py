@@ -176,3 +176,29 @@ def test_every_timezone_the_sdk_knows_maps_to_a_real_zone():
 )
 def test_instants(text, expected):
     assert parse_xero_instant(text) == expected
+
+
+def _overpayment(allocations: str):
+    return model("Overpayment", """{"OverpaymentID": "o1", "Type": "RECEIVE-OVERPAYMENT",
+      "Status": "AUTHORISED", "Contact": {"ContactID": "c2"}, "Date": "/Date(1518652800000+0000)/",
+      "Total": 100.00, "RemainingCredit": 30.00, "UpdatedDateUTC": "/Date(1518685950940+0000)/",
+      "Allocations": [%s]}""" % allocations)
+
+
+SAME_DAY = '{"Amount": 25.00, "Date": "/Date(1518652800000+0000)/", "Invoice": {"InvoiceID": "i9"}}'
+OTHER = '{"Amount": 20.00, "Date": "/Date(1518652800000+0000)/", "Invoice": {"InvoiceID": "i8"}}'
+
+
+def test_allocations_without_an_id_stay_apart_and_keep_their_ids():
+    def ids(allocations: str) -> list[str]:
+        credit = mapping.overpayment_from_xero(_overpayment(allocations), org_id=ORG,
+                                               base_currency="NZD")
+        return [a.allocation_id for a in credit.allocations]
+
+    twice = ids(f"{SAME_DAY}, {SAME_DAY}")
+    assert twice == ["o1:i9:2018-02-15:25:0", "o1:i9:2018-02-15:25:1"]
+    # Another allocation listed before them (or removed again) changes none of their ids.
+    assert ids(f"{OTHER}, {SAME_DAY}, {SAME_DAY}") == ["o1:i8:2018-02-15:20:0", *twice]
+    # Xero's own id wins when it sends one.
+    with_id = SAME_DAY.replace('{"Amount"', '{"AllocationID": "a7", "Amount"')
+    assert ids(f"{with_id}, {SAME_DAY}") == ["a7", "o1:i9:2018-02-15:25:1"]

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 import yaml
-from ar_sync_xero.sandbox import Company, generate_company
+from ar_sync_xero.sandbox import Company, SandboxLimits, generate_company
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
@@ -78,6 +78,13 @@ def _calls(company: Company) -> Iterator[tuple[str, str, bytes | None, str]]:
             yield "GET", f"/{key}/{record_id}", None, ""
     yield "GET", "/Invoices?summaryOnly=true", None, ""
     yield "GET", "/Contacts?summaryOnly=true", None, ""
+    yield "GET", "/Contacts?includeArchived=true&page=1", None, ""
+    yield "GET", "/Contacts?where=IsCustomer%3D%3Dtrue&order=Name%20ASC", None, ""
+    yield "GET", "/Accounts", None, ""
+    yield "GET", "/Accounts?where=SystemAccount%3D%3D%22DEBTORS%22", None, ""
+    for report_date in ("2026-11-23", "2026-10-31"):
+        yield "GET", f"/Reports/TrialBalance?date={report_date}", None, ""
+    yield "GET", "/Reports/TrialBalance?date=2026-11-23&paymentsOnly=true", None, ""
     yield (
         "GET",
         "/Invoices?Statuses=AUTHORISED&where=Type%3D%3D%22ACCREC%22+AND+AmountDue%3E0&pageSize=1000",
@@ -130,7 +137,8 @@ def test_every_response_conforms_to_the_spec(
         if company_kind == "sample"
         else generate_company(customers=12, invoices=60, paid=30, seed=11, today=date(2026, 11, 23))
     )
-    sandbox = make_sandbox([company])
+    # Well over 60 calls: the per-minute limit is not what this test is about.
+    sandbox = make_sandbox([company], limits=SandboxLimits(per_minute=1000))
     xero = connect(sandbox)
     headers = {
         "Authorization": f"Bearer {xero.token['access_token']}",

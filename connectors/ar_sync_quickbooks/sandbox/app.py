@@ -221,7 +221,7 @@ class SandboxApp:
     def _with_faults(self, triggered: Triggered, run: Callable[[], Reply]) -> Reply:
         """Apply the slow, server-error and malformed faults around ``run``."""
         if triggered.slow:
-            time.sleep(triggered.slow.seconds)
+            triggered.stall()  # ends early when the server stops
         if triggered.server_error:
             return server_error(triggered.server_error.status, wire.utc_now(), self.first_books.tz)
         reply = run()

@@ -5,7 +5,8 @@ realm's lock, so concurrent requests see whole changes. Records are QBO JSON dic
 must not change what ``find``/``rows`` return.
 
 How a write is applied: the change is made to a copy of the affected customer's sub-ledger
-(the customer, its invoices, credit memos and payments: every link stays within one customer),
+(the customer, its invoices, credit memos and payments: every link stays within one customer;
+with jobs, its whole tree of parent and jobs, whose ``BalanceWithJobs`` and full names follow),
 which is validated and completed by the company-file rules (``company.build_company``). What the
 rules refuse becomes a ``Refused`` with QBO's code (2010 unknown property, 2020 missing
 property, 2500 unknown reference, 6000 business rule). Every record whose JSON changed gets
@@ -35,7 +36,7 @@ from ar_sync_quickbooks.sandbox.responses import not_found_fault, stale_fault
 
 _DOCS = ("Invoice", "CreditMemo", "Payment")
 _READ_ONLY = {
-    "Customer": {"Balance", "BalanceWithJobs", "FullyQualifiedName"},
+    "Customer": {"Balance", "BalanceWithJobs", "FullyQualifiedName", "Level"},
     "Invoice": {"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt", "LinkedTxn", "DeliveryInfo"},
     "CreditMemo": {"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt", "RemainingCredit"},
     "Payment": {"UnappliedAmt"},
@@ -43,7 +44,7 @@ _READ_ONLY = {
 }
 _ALWAYS_READ_ONLY = {"MetaData", "domain", "sparse", "status"}
 _DERIVED = {
-    "Customer": ("Balance", "BalanceWithJobs"),
+    "Customer": ("Balance", "BalanceWithJobs", "FullyQualifiedName", "Level"),
     "Invoice": ("TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt"),
     "CreditMemo": ("TotalAmt", "Balance", "RemainingCredit", "HomeBalance", "HomeTotalAmt"),
     "Payment": ("UnappliedAmt",),
@@ -205,6 +206,7 @@ class RealmBooks:
                 return self._save_attachable(record, bump=stamp)
             if entity == "Customer":
                 self._check_unique_name(record)
+                _check_deactivation(current, record)
                 customer = str(current["Id"])
             else:
                 customer = self._customer_of(record)
@@ -238,8 +240,8 @@ class RealmBooks:
 
     def void(self, entity: str, body: Mapping[str, object], now: datetime) -> dict[str, object]:
         """Void an invoice (``?operation=void``) or a payment (``?operation=update&include=void``):
-        every amount becomes 0 and ``PrivateNote`` "Voided"; payments applied to a voided invoice
-        stay as unapplied credit."""
+        every amount becomes 0 and ``PrivateNote`` "Voided" ("Voided - <note>" when it had one,
+        ``ledger.voided_note``); payments applied to a voided invoice stay as unapplied credit."""
         with self.lock:
             current = self._current(entity, body, token_required=False)
             record_id = str(current["Id"])
@@ -462,10 +464,16 @@ class RealmBooks:
                 f"Invalid Reference Id : Customer {customer_id} does not exist",
                 element="CustomerRef",
             )
-        before: dict[tuple[str, str], dict[str, object]] = {("Customer", customer_id): customer}
+        family = self._family(customer_id, changes)
+        before: dict[tuple[str, str], dict[str, object]] = {
+            ("Customer", cid): self.records["Customer"][cid]
+            for cid in family
+            if cid in self.records["Customer"]
+        }
+        before[("Customer", customer_id)] = customer
         for entity in _DOCS:
             for record in self.records[entity].values():
-                if str(record["CustomerRef"]["value"]) == customer_id:  # type: ignore[index]
+                if str(record["CustomerRef"]["value"]) in family:  # type: ignore[index]
                     before[(entity, str(record["Id"]))] = record
         after = dict(before)
         for key, record in changes.items():
@@ -512,6 +520,27 @@ class RealmBooks:
             self._sorted.pop(entity, None)
         return stored
 
+    def _family(
+        self, customer_id: str, changes: Mapping[tuple[str, str], dict[str, object] | None]
+    ) -> set[str]:
+        """Every customer whose balances a change to ``customer_id``'s sub-ledger can move: the
+        whole tree of jobs it belongs to, before and after the change (a parent's
+        ``BalanceWithJobs`` and a job's ``FullyQualifiedName`` follow the others)."""
+        customers = dict(self.records["Customer"])
+        customers.update(
+            {key[1]: record for key, record in changes.items() if key[0] == "Customer" and record}
+        )
+        parents = {cid: ledger.parent_of(record) for cid, record in customers.items()}
+        old = self.records["Customer"].get(customer_id)
+        old_parents = {**parents, customer_id: ledger.parent_of(old) if old else None}
+        tops = {
+            ledger.ancestry(customer_id, parents)[-1],
+            ledger.ancestry(customer_id, old_parents)[-1],
+        }
+        return {cid for cid in customers if ledger.ancestry(cid, parents)[-1] in tops} | {
+            customer_id
+        }
+
     def _save_attachable(
         self, record: dict[str, object], bump: str | None = None
     ) -> dict[str, object]:
@@ -537,6 +566,24 @@ class RealmBooks:
         self.records["Attachable"][str(complete["Id"])] = complete
         self._sorted.pop("Attachable", None)
         return complete
+
+
+def _check_deactivation(current: Mapping[str, object], record: Mapping[str, object]) -> None:
+    """QBO will not make a customer that owes money inactive: "Delete List Has Balance Error:
+    The entity you are trying to delete has an open balance. : This customer cannot be deleted
+    because it has a non-zero balance" (ruckus/quickbooks-ruby#390; the code, 6000 here, is
+    UNCONFIRMED). Inactive customers with a balance arise when a payment is deleted later."""
+    if (
+        record.get("Active") is False
+        and current.get("Active") is not False
+        and current.get("Balance", wire.ZERO) != wire.ZERO
+    ):
+        raise Refused(
+            "6000",
+            "Delete List Has Balance Error",
+            "The entity you are trying to delete has an open balance. : This customer cannot "
+            "be deleted because it has a non-zero balance",
+        )
 
 
 def _complete_attachable(record: dict[str, object]) -> dict[str, object]:

@@ -14,6 +14,10 @@
   ``{"status": "Deleted", "domain": "QBO", "Id", "MetaData": {"LastUpdatedTime"}}``.
 - At most ``MAX_OBJECTS`` (1000) objects per answer in total: later ones are cut off (the
   caller shrinks its window). An empty group is ``{}``.
+- Inactive customers come back like active ones (with ``Active: false``): CDC "returns the full
+  payload for entities that changed" (Intuit's change-data-capture guide), with no implied
+  ``Active = true`` as a query has (UNCONFIRMED: no recording of a CDC answer with an inactive
+  customer).
 """
 
 from __future__ import annotations

@@ -19,8 +19,11 @@ A company file is written in QBO's own JSON shapes::
 - ``CurrencyRef`` (the customer's currency; customers default to the home currency) and
   ``ExchangeRate`` (1 for home-currency documents, written only when multicurrency is on;
   required for a foreign currency: home units per foreign unit);
-- lines: ``Id``/``LineNum`` and the ``SubTotalLineDetail`` line; ``TotalAmt`` from the lines
-  (a document with ``TotalAmt`` but no lines gets one "Services" line);
+- lines: ``Id``/``LineNum`` and the ``SubTotalLineDetail`` line (the sales lines' sum);
+  ``TotalAmt`` = sales lines - ``DiscountLineDetail`` lines + ``TxnTaxDetail.TotalTax``
+  (``ledger.py``; a document with ``TotalAmt`` but no lines gets one "Services" line);
+- jobs (``ParentRef``): ``Job``, ``Level``, ``FullyQualifiedName`` ``Parent:Job`` and the
+  parent's ``BalanceWithJobs`` (its own ``Balance`` plus its jobs'), as QBO records them;
 - **balances are computed** from the payments (``ledger.py``): ``Invoice.Balance``,
   ``LinkedTxn``, ``CreditMemo.RemainingCredit``/``Balance``, ``Payment.UnappliedAmt``,
   ``Customer.Balance``/``BalanceWithJobs``, ``HomeBalance``/``HomeTotalAmt``. A file may give
@@ -58,6 +61,7 @@ from ar_sync_quickbooks.sandbox.entities import (
 from ar_sync_quickbooks.sandbox.errors import CompanyFileError, RecordError
 
 DEFAULT_TIMEZONE = "America/Los_Angeles"
+MAX_JOB_LEVELS = 5  # a customer and four levels of jobs below it (the Customer reference)
 DEFAULT_CURRENCY = "USD"
 FILE_KEYS = (
     "realmId",
@@ -246,6 +250,7 @@ class _Builder:
         self._settle()
         for index, record in enumerate(self.records["Customer"]):
             self._customer(record, self._path("Customer", index, record))
+        self._jobs()
         for index, record in enumerate(self.records["Attachable"]):
             self._attachable(record, self._path("Attachable", index, record))
         if "MetaData" not in info:
@@ -348,6 +353,8 @@ class _Builder:
         if display is None:
             raise RecordError(f"{path}.DisplayName", "is required")
         checks.text(display, f"{path}.DisplayName", max_length=500)
+        if any(c in display for c in ":\t\n"):  # the Customer reference's business rules
+            raise RecordError(f"{path}.DisplayName", "must not contain ':', tab or newline")
         if self._names.setdefault(display, str(record["Id"])) != record["Id"]:
             raise RecordError(
                 f"{path}.DisplayName",
@@ -375,17 +382,57 @@ class _Builder:
             if "@" not in address or "." not in address:
                 raise RecordError(f"{path}.PrimaryEmailAddr.Address", "is not an email address")
         record["CurrencyRef"] = self._currency(record.get("CurrencyRef"), self.home, path)
+        if "ParentRef" in record:
+            parent = checks.ref(record["ParentRef"], f"{path}.ParentRef")
+            record["ParentRef"] = {"value": parent["value"]}
         record.setdefault("Taxable", False)
-        record.setdefault("Job", False)
+        record.setdefault("Job", "ParentRef" in record)
         record.setdefault("BillWithParent", False)
         record.setdefault("PreferredDeliveryMethod", "Print")
-        record.setdefault("FullyQualifiedName", display)
         record.setdefault("PrintOnCheckName", display)
         record.setdefault("Active", True)
-        balance = self.balances.get(str(record["Id"]), wire.ZERO)
-        for key in ("Balance", "BalanceWithJobs"):
-            self._derived(record, key, balance, path)
+        self._derived(record, "Balance", self.balances.get(str(record["Id"]), wire.ZERO), path)
         self._metadata(record, path, self._first_activity.get(str(record["Id"])), hour=8)
+
+    def _jobs(self) -> None:
+        """Each customer's place among jobs (``ParentRef``): ``FullyQualifiedName``
+        ``Parent:Job``, ``Level`` (jobs only) and ``BalanceWithJobs``, as the recorded
+        ``customer_query_page.response.json`` shows them (customers 7-9 and 22-23: a parent with
+        Balance 0 and BalanceWithJobs 85.0, "Freeman Sporting Goods:55 Twin Lane", Level 1)."""
+        customers = self.records["Customer"]
+        parents = {str(c["Id"]): ledger.parent_of(c) for c in customers}
+        names = {str(c["Id"]): str(c["DisplayName"]) for c in customers}
+        totals = ledger.balances_with_jobs(self.balances, parents)
+        for index, record in enumerate(customers):
+            path = self._path("Customer", index, record)
+            own = str(record["Id"])
+            parent = parents[own]
+            if parent is not None and parent not in parents:
+                raise RecordError(f"{path}.ParentRef.value", f"no Customer with Id {parent!r}")
+            chain = ledger.ancestry(own, parents)
+            if parents[chain[-1]] in chain:  # the walk up stopped at a loop
+                raise RecordError(f"{path}.ParentRef.value", "a customer cannot be its own job")
+            if len(chain) > MAX_JOB_LEVELS:
+                raise RecordError(
+                    f"{path}.ParentRef.value", f"more than {MAX_JOB_LEVELS} levels of jobs"
+                )
+            currency = record["CurrencyRef"]
+            if parent is not None and currency != self.customers[parent]["CurrencyRef"]:
+                raise RecordError(  # UNCONFIRMED: a job is billed in its parent's currency
+                    f"{path}.CurrencyRef.value", "a job must be in its parent's currency"
+                )
+            name = ":".join(names[c] for c in reversed(chain))
+            if record.get("FullyQualifiedName", name) != name:
+                raise RecordError(
+                    f"{path}.FullyQualifiedName",
+                    f"is {record['FullyQualifiedName']!r} but the jobs give {name!r}",
+                )
+            record["FullyQualifiedName"] = name
+            if parent is None:
+                record.pop("Level", None)
+            else:
+                record["Level"] = len(chain) - 1
+            self._derived(record, "BalanceWithJobs", totals[own], path)
 
     def _currency(self, given: object, default: str, path: str) -> dict[str, object]:
         if given is None:
@@ -463,14 +510,18 @@ class _Builder:
         )
         if "PrivateNote" in record:
             checks.text(record["PrivateNote"], f"{path}.PrivateNote", max_length=4000)
-        record["Line"] = complete_lines(record, path)
-        total = ledger.lines_total(record["Line"])  # type: ignore[arg-type]
+        record["TxnTaxDetail"] = _tax_detail(record.get("TxnTaxDetail"), path)
+        tax = ledger.total_tax(record)
+        record["Line"] = complete_lines(record, path, tax=tax)
+        total = ledger.document_total(record["Line"], tax)  # type: ignore[arg-type]
+        if total < 0:  # UNCONFIRMED: QBO's own refusal text for a negative total
+            raise RecordError(f"{path}.Line", f"the discounts make the total negative ({total})")
         if "TotalAmt" in record and checks.money(record["TotalAmt"], f"{path}.TotalAmt") != total:
             raise RecordError(
-                f"{path}.TotalAmt", f"is {record['TotalAmt']} but the lines add up to {total}"
+                f"{path}.TotalAmt",
+                f"is {record['TotalAmt']} but the lines less discounts plus tax add up to {total}",
             )
         record["TotalAmt"] = total
-        record.setdefault("TxnTaxDetail", {"TotalTax": wire.ZERO})
         record.setdefault("ApplyTaxAfterDiscount", False)
         record.setdefault("PrintStatus", "NotSet")
         record.setdefault("EmailStatus", "NotSet")
@@ -638,12 +689,23 @@ class _Builder:
         return wire.stamp(start.astimezone(UTC), self.tz)
 
 
-def complete_lines(record: dict[str, object], path: str) -> list[dict[str, object]]:
-    """Validated sales lines with ``Id``/``LineNum`` and the trailing sub-total line."""
+def _tax_detail(given: object, path: str) -> dict[str, object]:
+    """``TxnTaxDetail`` with a ``TotalTax`` (default 0), which ``TotalAmt`` includes."""
+    detail = checks.obj(given if given is not None else {}, f"{path}.TxnTaxDetail")
+    tax = checks.money(detail.get("TotalTax", wire.ZERO), f"{path}.TxnTaxDetail.TotalTax")
+    return {**detail, "TotalTax": tax}
+
+
+def complete_lines(
+    record: dict[str, object], path: str, *, tax: Decimal = wire.ZERO
+) -> list[dict[str, object]]:
+    """Validated sales lines with ``Id``/``LineNum`` and the trailing sub-total line (the sales
+    lines' sum before discounts). Without lines, ``TotalAmt`` less ``tax`` is one "Services"
+    line."""
     if "Line" not in record:
         if "TotalAmt" not in record:
             raise RecordError(f"{path}.Line", "is required (or give TotalAmt)")
-        amount = checks.money(record["TotalAmt"], f"{path}.TotalAmt")
+        amount = checks.money(record["TotalAmt"], f"{path}.TotalAmt") - tax
         given: list[object] = [
             {
                 "Amount": amount,
@@ -673,7 +735,7 @@ def complete_lines(record: dict[str, object], path: str) -> list[dict[str, objec
         raise RecordError(f"{path}.Line", "must hold at least one sales line")
     lines.append(
         {
-            "Amount": ledger.lines_total(lines),
+            "Amount": ledger.subtotal(lines),
             "DetailType": ledger.SUBTOTAL,
             "SubTotalLineDetail": {},
         }

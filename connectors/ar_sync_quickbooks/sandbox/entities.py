@@ -1,14 +1,9 @@
-"""The entities the sandbox serves: names, URL segments, property order, queryable properties.
+"""The entities the sandbox serves: names, URL segments, property order, known properties.
 
 Entities are kept as QBO JSON objects (dicts, amounts as ``Decimal``). ``ORDER`` is the key
 order QBO writes (taken from the recorded responses and the XSD sequences); keys an entity holds
-that are not listed follow in their own order. ``QUERYABLE`` maps each property a query may
-filter or sort on (canonical dotted name) to its type:
-
-- ``id``: compared and sorted as a number (``Id = '5'``);
-- ``str``: exact text for ``=``/``IN``/``<``/``>``; ``LIKE`` is case-insensitive (UNCONFIRMED);
-- ``money``: ``Decimal``; ``date``: ``YYYY-MM-DD``; ``datetime``: instants (offsets honoured);
-- ``bool``: ``true``/``false``; ``ref``: a ``{"value", "name"}`` compared by ``value`` (as a number).
+that are not listed follow in their own order. What a query may filter or sort on is in
+``queryable.py``.
 """
 
 from __future__ import annotations
@@ -19,26 +14,11 @@ from dataclasses import dataclass
 ENTITY_NAMES = ("Customer", "Invoice", "Payment", "CreditMemo", "Attachable")
 QUERY_ENTITIES = ("Customer", "Invoice", "Payment", "CreditMemo")
 
-_COMMON_QUERYABLE = {
-    "Id": "id",
-    "MetaData.CreateTime": "datetime",
-    "MetaData.LastUpdatedTime": "datetime",
-}
-_TXN_QUERYABLE = {
-    **_COMMON_QUERYABLE,
-    "TxnDate": "date",
-    "TotalAmt": "money",
-    "CustomerRef": "ref",
-    "CurrencyRef": "ref",
-    "PrivateNote": "str",
-}
-
 
 @dataclass(frozen=True)
 class Entity:
     name: str
     order: tuple[str, ...]
-    queryable: Mapping[str, str]
     allowed: frozenset[str]  # every property a company file or a write may give
 
     @property
@@ -47,8 +27,8 @@ class Entity:
         return self.name.lower()
 
 
-def _entity(name: str, order: tuple[str, ...], queryable: dict[str, str], extra: tuple = ()):
-    return Entity(name, order, queryable, frozenset(order + extra + _KNOWN_ELSEWHERE))
+def _entity(name: str, order: tuple[str, ...], extra: tuple = ()) -> Entity:
+    return Entity(name, order, frozenset(order + extra + _KNOWN_ELSEWHERE))
 
 
 # Properties QBO knows (the recorded 2010 fault lists Invoice's; the XSD the others) that the
@@ -156,20 +136,6 @@ CUSTOMER = _entity(
         "WebAddr",
         "DefaultTaxCodeRef",
     ),
-    {
-        **_COMMON_QUERYABLE,
-        "DisplayName": "str",
-        "CompanyName": "str",
-        "GivenName": "str",
-        "FamilyName": "str",
-        "FullyQualifiedName": "str",
-        "PrimaryEmailAddr": "str",
-        "Active": "bool",
-        "Job": "bool",
-        "Balance": "money",
-        "BalanceWithJobs": "money",
-        "CurrencyRef": "ref",
-    },
 )
 
 _SALES_DOC = (
@@ -216,15 +182,6 @@ _SALES_DOC = (
 INVOICE = _entity(
     "Invoice",
     tuple(k for k in _SALES_DOC if k != "RemainingCredit"),
-    {
-        **_TXN_QUERYABLE,
-        "DocNumber": "str",
-        "DueDate": "date",
-        "Balance": "money",
-        "HomeBalance": "money",
-        "EmailStatus": "str",
-        "PrintStatus": "str",
-    },
     ("GlobalTaxCalculation", "ShipDate", "TrackingNum", "ClassRef", "DepartmentRef", "TxnSource"),
 )
 
@@ -244,7 +201,6 @@ CREDIT_MEMO = _entity(
             "LinkedTxn",
         )
     ),
-    {**_TXN_QUERYABLE, "DocNumber": "str", "Balance": "money", "RemainingCredit": "money"},
     ("GlobalTaxCalculation", "ClassRef", "DepartmentRef"),
 )
 
@@ -270,7 +226,6 @@ PAYMENT = _entity(
         "UnappliedAmt",
         "ProcessPayment",
     ),
-    {**_TXN_QUERYABLE, "PaymentRefNum": "str", "UnappliedAmt": "money"},
 )
 
 ATTACHABLE = _entity(
@@ -290,7 +245,6 @@ ATTACHABLE = _entity(
         "AttachableRef",
         "Category",
     ),
-    {**_COMMON_QUERYABLE, "FileName": "str", "Note": "str"},
 )
 
 ENTITIES: dict[str, Entity] = {

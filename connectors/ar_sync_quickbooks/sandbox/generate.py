@@ -10,9 +10,15 @@ arguments give the same company, ids included. It holds:
   to 200 days before it (the first five one in each aging bucket: current, 1-30, 31-60, 61-90,
   91+ days overdue); about a quarter part-paid by Payments linking them;
 - exactly ``paid`` fully paid invoices (a Payment each), a voided invoice per 25 open ones (at
-  least one; every amount 0, ``PrivateNote`` "Voided"), an unapplied credit memo
+  least one; every amount 0, ``PrivateNote`` "Voided", or "Voided - <its note>" for every
+  other one, as QBO writes it over a note the invoice had), an unapplied credit memo
   (``RemainingCredit > 0``) per five customers and an unapplied payment
-  (``UnappliedAmt > 0``) per six customers (at least one of each).
+  (``UnappliedAmt > 0``) per six customers (at least one of each);
+- one inactive customer (``Active: false``) per ten customers (at least one when there are two
+  or more), each still owing on open invoices: QBO hides them from a customer query that does
+  not ask for them, while their invoices stay in the receivables. (QBO refuses to make a
+  customer with a balance inactive, ruckus/quickbooks-ruby#390; one ends up so when a payment
+  is deleted or voided after it was made inactive.)
 
 Every ``TxnDate`` is on or before ``today``, every payment before it; ``MetaData`` times are
 spread over the day of each record's last activity, written with the company's offset.
@@ -24,7 +30,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from ar_sync_quickbooks.sandbox import wire
+from ar_sync_quickbooks.sandbox import ledger, wire
 from ar_sync_quickbooks.sandbox.company import DEFAULT_TIMEZONE, Company, build_company
 
 BUCKET_SEEDS = (-10, 15, 45, 75, 150)  # days overdue: current, 1-30, 31-60, 61-90, 91+
@@ -95,6 +101,7 @@ class _Generator:
         self.invoices: list[dict[str, object]] = []
         self.payments: list[dict[str, object]] = []
         self.memos: list[dict[str, object]] = []
+        self._open: list[dict[str, object]] = []  # the open invoices (never fully paid)
         self._minute = 0
 
     def document(self, customers: int, invoices: int, paid: int) -> dict[str, object]:
@@ -107,14 +114,15 @@ class _Generator:
             self._open_invoice(overdue, part_paid=self.rng.random() < 0.25)
         for _ in range(paid):
             self._paid_invoice()
-        for _ in range(max(1, invoices // 25)):
-            self._voided_invoice()
+        for number in range(max(1, invoices // 25)):
+            self._voided_invoice(prior_note=number % 2 == 1)
         for _ in range(max(1, customers // 5)):
             self._credit_memo()
         for _ in range(max(1, customers // 6)):
             self._unapplied_payment()
         for customer in self.customers:
             customer.pop("_rate", None)
+        self._deactivate(customers // 10 if customers >= 10 else min(1, customers - 1))
         return {
             "realmId": "9130357766900" + str(self.rng.randint(100, 999)),
             "CompanyInfo": {
@@ -244,6 +252,7 @@ class _Generator:
         customer = self.rng.choice(self.customers)
         txn_date = self.today - timedelta(days=overdue + TERMS_DAYS)
         invoice = self._invoice(customer, txn_date, self._amount())
+        self._open.append(invoice)
         if part_paid and txn_date < self.today:
             total: Decimal = invoice["Line"][0]["Amount"]  # type: ignore[index]
             share = Decimal(self.rng.randint(10, 80)) / 100
@@ -255,12 +264,25 @@ class _Generator:
         invoice = self._invoice(customer, txn_date, self._amount())
         self._pay(invoice, invoice["Line"][0]["Amount"], self._payment_day(txn_date))  # type: ignore[index]
 
-    def _voided_invoice(self) -> None:
+    def _voided_invoice(self, *, prior_note: bool) -> None:
         customer = self.rng.choice(self.customers)
         txn_date = self.today - timedelta(days=self.rng.randint(5, 120))
         invoice = self._invoice(customer, txn_date, Decimal("0.00"))
-        invoice["PrivateNote"] = "Voided"
+        note = f"Order {invoice['DocNumber']} cancelled by the customer" if prior_note else None
+        invoice["PrivateNote"] = ledger.voided_note(note)
         invoice["Line"][0]["Description"] = "Voided"  # type: ignore[index]
+
+    def _deactivate(self, count: int) -> None:
+        """Make ``count`` customers that owe on open invoices inactive (the last ones to have
+        an open invoice, so the first invoices, one per aging bucket, keep active owners)."""
+        owing = [
+            str(invoice["CustomerRef"]["value"])  # type: ignore[index]
+            for invoice in self._open
+        ]
+        chosen = list(dict.fromkeys(reversed(owing)))[:count]
+        for customer in self.customers:
+            if customer["Id"] in chosen:
+                customer["Active"] = False
 
     def _credit_memo(self) -> None:
         customer = self.rng.choice(self.customers)

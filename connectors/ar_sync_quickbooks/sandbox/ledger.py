@@ -2,16 +2,23 @@
 
 All amounts are ``Decimal`` in the document's own currency unless named ``home``.
 
-- An invoice's or credit memo's ``TotalAmt`` is the sum of its lines except the
-  ``SubTotalLineDetail`` line (which repeats the sum).
+- An invoice's or credit memo's ``TotalAmt`` is its sales lines, less its ``DiscountLineDetail``
+  lines (their amounts are positive and come off), plus ``TxnTaxDetail.TotalTax``
+  ("the total of all the charges, allowances, and taxes": Intuit's Invoice reference, quoted
+  at docs.breadwinner.com/quickbooks/payment for TotalAmt). The ``SubTotalLineDetail`` line
+  repeats the sales lines' sum before the discount (UNCONFIRMED: no recording with a discount).
 - A Payment line links documents through ``LinkedTxn[{TxnId, TxnType}]``: ``Invoice`` lines pay
   invoices, ``CreditMemo`` lines spend credit memos (a zero-total Payment linking both applies a
   credit memo to an invoice, as QBO does).
 - ``Invoice.Balance = TotalAmt - Deposit - sum(Invoice lines of payments linking it)``.
 - ``CreditMemo.RemainingCredit = Balance = TotalAmt - sum(CreditMemo lines linking it)``.
 - ``Payment.UnappliedAmt = TotalAmt - sum(Invoice lines) + sum(CreditMemo lines)``.
-- ``Customer.Balance = BalanceWithJobs = sum(Invoice.Balance) - sum(RemainingCredit) -
-  sum(UnappliedAmt)`` over the customer's documents (its currency; the sandbox has no jobs).
+- ``Customer.Balance = sum(Invoice.Balance) - sum(RemainingCredit) - sum(UnappliedAmt)`` over
+  the customer's own documents (its currency); ``BalanceWithJobs`` adds the ``BalanceWithJobs``
+  of its jobs (sub-customers, ``ParentRef``): "Cumulative open balance amount for the Customer
+  (or Job) and all its sub-jobs" [Intuit's Customer reference].
+- A job's ``FullyQualifiedName`` is ``Parent:Job:Sub-job`` (the topmost parent first, at most
+  5 levels) and its ``Level`` its depth, 0 for a top-level customer [Customer reference].
 - Home currency: ``HomeTotalAmt``/``HomeBalance = cents(amount * ExchangeRate)``, where
   ``ExchangeRate`` is home units per one foreign unit; only foreign-currency documents have them.
 """
@@ -25,16 +32,36 @@ from decimal import Decimal
 from ar_sync_quickbooks.sandbox.wire import ZERO, cents
 
 SUBTOTAL = "SubTotalLineDetail"
+DISCOUNT = "DiscountLineDetail"
 LINK_TYPES = ("Invoice", "CreditMemo")
+VOIDED = "Voided"
+NOTE_LIMIT = 4000  # PrivateNote's documented maximum (notes §1.3)
 
 
-def lines_total(lines: Iterable[Mapping[str, object]]) -> Decimal:
-    """The sum of the line amounts, leaving out the sub-total line."""
-    total = ZERO
-    for line in lines:
-        if line.get("DetailType") != SUBTOTAL:
-            total += line.get("Amount", ZERO)  # type: ignore[operator]
-    return total
+def subtotal(lines: Iterable[Mapping[str, object]]) -> Decimal:
+    """The sales lines' sum: every line but the sub-total and the discounts."""
+    return sum(
+        (
+            line.get("Amount", ZERO)  # type: ignore[misc]
+            for line in lines
+            if line.get("DetailType") not in (SUBTOTAL, DISCOUNT)
+        ),
+        ZERO,
+    )
+
+
+def document_total(lines: Iterable[Mapping[str, object]], tax: Decimal = ZERO) -> Decimal:
+    """``TotalAmt``: the sales lines less the discount lines, plus the tax (module docstring)."""
+    lines = list(lines)
+    discounts = [line.get("Amount", ZERO) for line in lines if line.get("DetailType") == DISCOUNT]
+    return subtotal(lines) - sum(discounts, ZERO) + tax  # type: ignore[arg-type]
+
+
+def total_tax(record: Mapping[str, object]) -> Decimal:
+    """``TxnTaxDetail.TotalTax`` (0 when absent)."""
+    detail = record.get("TxnTaxDetail")
+    tax = detail.get("TotalTax") if isinstance(detail, Mapping) else None
+    return tax if isinstance(tax, Decimal) else ZERO
 
 
 def payment_links(payment: Mapping[str, object]) -> list[tuple[str, str, Decimal]]:
@@ -135,6 +162,47 @@ def _customer(record: Mapping[str, object]) -> str:
     return str(record["CustomerRef"]["value"])  # type: ignore[index]
 
 
+def parent_of(customer: Mapping[str, object]) -> str | None:
+    """The id in a customer's ``ParentRef``, or None for a top-level customer."""
+    ref = customer.get("ParentRef")
+    value = ref.get("value") if isinstance(ref, Mapping) else None
+    return None if value in (None, "") else str(value)
+
+
+def ancestry(customer_id: str, parents: Mapping[str, str | None]) -> list[str]:
+    """``customer_id`` and its parents up to the top-level customer, nearest first. Stops at a
+    parent that is not in ``parents`` or at a loop (``parents``: id -> parent id)."""
+    chain = [customer_id]
+    while (parent := parents.get(chain[-1])) is not None and parent in parents:
+        if parent in chain:
+            break
+        chain.append(parent)
+    return chain
+
+
+def balances_with_jobs(
+    balances: Mapping[str, Decimal], parents: Mapping[str, str | None]
+) -> dict[str, Decimal]:
+    """``{customer Id: BalanceWithJobs}``: its own balance and every descendant's."""
+    totals = {customer_id: ZERO for customer_id in parents}
+    for customer_id in parents:
+        for holder in ancestry(customer_id, parents):
+            totals[holder] += balances.get(customer_id, ZERO)
+    return totals
+
+
+def voided_note(note: object) -> str:
+    """The ``PrivateNote`` a void leaves: "Voided", or "Voided - <the note>" when there was one
+    (a recorded void of a noteless invoice: ``invoice_void.response.json``; a voided
+    bill-payment with memo "RC 93" reads "Voided - RC 93": docs.cloud-elements.com/home/5dd7b4a;
+    Intuit's void reference, as withone.ai/knowledge/quickbooks quotes it: "Voided" is
+    "prepended to existing text if present"). Cut to 4,000 characters
+    (UNCONFIRMED: what QBO does with a note already at the limit)."""
+    if not isinstance(note, str) or not note:
+        return VOIDED
+    return f"{VOIDED} - {note}"[:NOTE_LIMIT]
+
+
 def zero_amounts(record: dict[str, object]) -> None:
     """Void a transaction in place: every line amount and total becomes 0 (QBO's void)."""
     for line in record.get("Line") or []:  # type: ignore[union-attr]
@@ -144,4 +212,4 @@ def zero_amounts(record: dict[str, object]) -> None:
             record[key] = ZERO
     if isinstance(record.get("TxnTaxDetail"), dict):
         record["TxnTaxDetail"] = {**record["TxnTaxDetail"], "TotalTax": ZERO}  # type: ignore[dict-item]
-    record["PrivateNote"] = "Voided"
+    record["PrivateNote"] = voided_note(record.get("PrivateNote"))

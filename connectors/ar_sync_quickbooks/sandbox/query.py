@@ -9,18 +9,24 @@ Grammar (keywords case-insensitive, the entity name case-sensitive as in QBO)::
 
 - ``op`` is ``=``, ``<``, ``>``, ``<=``, ``>=``, ``IN (v, ...)`` or ``LIKE`` (``%`` only).
 - Values are quoted (``'...'`` with ``\\'`` for a quote); numbers and ``true``/``false`` may be
-  bare. Properties are the entity's queryable ones (``entities.QUERYABLE``), dotted
-  (``MetaData.LastUpdatedTime``), matched case-insensitively (``Metadata.`` works). Refs
-  (``CustomerRef``) compare by their id. Timestamps compare as instants: a value's offset is
-  honoured, no offset means the company time zone, a bare date means its midnight.
+  bare. ``WHERE`` takes only the entity's filterable properties and ``ORDERBY`` only its
+  sortable ones (``queryable.py``, one sourced table), dotted (``MetaData.LastUpdatedTime``),
+  matched case-insensitively (``Metadata.`` works). Refs (``CustomerRef``) compare by their id.
+  Timestamps compare as instants: a value's offset is honoured, no offset means the company
+  time zone, a bare date means its midnight.
+- A Customer query that does not constrain ``Active`` itself reads active customers only, as
+  if it said ``Active = true`` ("SELECT * FROM Customer retrieves all active customers":
+  developer.intuit.com/hub/blog/2017/02/08/deep-dive-sql-queries; singer-io/tap-quickbooks
+  adds ``Active IN (true, false)`` to every name-list query, incremental ones included).
 - ``STARTPOSITION`` is 1-based (default 1); ``MAXRESULTS`` defaults to 100, at most 1000.
 - Rows come by ``ORDERBY`` (missing values last), then ``Id`` ascending.
 
 Anything else raises ``QueryError`` (the API answers 400 with code 4001). The detail texts:
 an unknown entity gives QBO's recorded ``QueryValidationError: invalid context declaration:
-<name>``; the others (``QueryParserError: Encountered ...``, ``property '...' is not
-queryable``, ``value N is too large. Max allowed value is 1000``) follow QBO's style but are
-UNCONFIRMED.
+<name>``; a ``WHERE`` on a property that is not filterable gives ``QueryValidationError:
+property '<name>' is not queryable`` (ruckus/quickbooks-ruby#258, #403); the others
+(``QueryParserError: Encountered ...``, ``property '<name>' is not sortable``, ``value N is
+too large. Max allowed value is 1000``) follow QBO's style but are UNCONFIRMED.
 """
 
 from __future__ import annotations
@@ -31,8 +37,8 @@ from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from decimal import Decimal, InvalidOperation
 
-from ar_sync_quickbooks.sandbox import wire
-from ar_sync_quickbooks.sandbox.entities import ENTITIES, QUERY_ENTITIES
+from ar_sync_quickbooks.sandbox import queryable, wire
+from ar_sync_quickbooks.sandbox.entities import QUERY_ENTITIES
 
 DEFAULT_MAX_RESULTS = 100
 MAX_RESULTS_LIMIT = 1000
@@ -165,6 +171,7 @@ def parse(text: str) -> Query:
         while parser.peek().upper == "AND":
             parser.take()
             conditions.append(_condition(parser, entity))
+    conditions.extend(implied_conditions(entity, conditions))
     while parser.peek().kind != "end":
         token = parser.take()
         word = token.upper if token.kind == "word" else ""
@@ -203,14 +210,25 @@ def _whole_number(token: Token, parser: _Parser) -> int:
     return value
 
 
-def _property(token: Token, entity: str, parser: _Parser) -> str:
+def implied_conditions(entity: str, conditions: list[Condition]) -> list[Condition]:
+    """What QBO adds to a query by itself: ``Active = true`` on a Customer query that does not
+    constrain ``Active`` (see the module docstring)."""
+    if entity == "Customer" and not any(c.prop == "Active" for c in conditions):
+        return [Condition("Active", "=", ("true",))]
+    return []
+
+
+def _property(token: Token, entity: str, parser: _Parser, *, sort: bool = False) -> str:
+    """The canonical name of a filterable (or, with ``sort``, sortable) property."""
     if token.kind != "word":
         raise parser.fail(token)
-    known = {name.lower(): name for name in ENTITIES[entity].queryable}
-    found = known.get(token.text.lower())
-    if found is None:
+    found = queryable.lookup(entity, token.text)
+    if sort:
+        if found is None or not found.sortable:
+            raise QueryError(f"QueryValidationError: property '{token.text}' is not sortable")
+    elif found is None or not found.filterable:
         raise QueryError(f"QueryValidationError: property '{token.text}' is not queryable")
-    return found
+    return found.name
 
 
 def _value(parser: _Parser) -> str:
@@ -243,7 +261,7 @@ def _condition(parser: _Parser, entity: str) -> Condition:
 def _order(parser: _Parser, entity: str) -> list[tuple[str, bool]]:
     items = []
     while True:
-        prop = _property(parser.take(), entity, parser)
+        prop = _property(parser.take(), entity, parser, sort=True)
         descending = False
         if parser.peek().upper in ("ASC", "DESC"):
             descending = parser.take().upper == "DESC"
@@ -330,10 +348,9 @@ def run(
     query: Query, rows: Sequence[Mapping[str, object]], tz: tzinfo
 ) -> tuple[list[Mapping[str, object]], int]:
     """``(page, total)``: the rows of the requested page and how many rows match in all."""
-    queryable = ENTITIES[query.entity].queryable
     prepared = []
     for condition in query.conditions:
-        kind = queryable[condition.prop]
+        kind = queryable.kind(query.entity, condition.prop)
         if condition.op == "LIKE":
             values: list[object] = [_like(condition.values[0])]
         else:
@@ -346,7 +363,7 @@ def run(
     ]
     if query.order:
         for prop, descending in reversed(query.order):
-            kind = queryable[prop]
+            kind = queryable.kind(query.entity, prop)
             present = [r for r in matched if record_value(r, prop, kind, tz) is not None]
             missing = [r for r in matched if record_value(r, prop, kind, tz) is None]
             present.sort(key=lambda r: record_value(r, prop, kind, tz), reverse=descending)  # type: ignore[arg-type, return-value]

@@ -18,7 +18,8 @@ Ageing: ``days = D - due``; ``<= 0`` is Current, then ``aging_period``-day bucke
 30) for ``num_periods`` periods (default 4): 1 - 30, 31 - 60, 61 - 90, and the last bucket
 "91 and over". ``aging_method=Current`` ages as of today (company time zone) instead of
 ``report_date``. ``customer`` (comma-separated ids) filters. Customers without open items are
-left out. Money cells are strings with 2 decimals; an empty bucket is ``""``; the GrandTotal
+left out; inactive customers with open items are in (UNCONFIRMED: their items are receivables
+all the same). Money cells are strings with 2 decimals; an empty bucket is ``""``; the GrandTotal
 row writes every bucket (``"0.00"`` when empty). Shapes follow Intuit's documented examples
 (notes §7); there is no recording of these two reports.
 """

@@ -3,6 +3,30 @@
 The official ``xero-python`` SDK runs against it unmodified except for its base URLs. Companies
 come from files in Xero's own response shapes (``load_company``) or from a seeded generator
 (``generate_company``). See ``server.py`` for the server, ``control.py`` for ``/_sandbox/``.
+
+Every behaviour a connector relies on cites its source next to it; these have none yet
+(UNCONFIRMED), so they are assumptions to test against a real Xero organisation:
+
+=====================  ============================================================================
+where                  assumption
+=====================  ============================================================================
+``resources.py``       ``IDs=`` does not bring back an archived contact without
+                       ``includeArchived=true``; a single ``GET Contacts/{id}`` does
+``state.py``           ``IsCustomer`` is set by a sales invoice only, not by a credit note,
+                       overpayment or prepayment alone
+``responses.py``       the ``HighVolumeException`` body has no ``Elements``; the 429 problem names
+                       ``concurrent`` and ``appminute`` (``minute`` and ``day`` are sourced)
+``trial_balance.py``   receivables converted at each document's own rate, rounded per document
+                       (Xero revalues open foreign amounts at the report date); only the
+                       receivables account listed; none on a cash basis (``paymentsOnly=true``)
+``reports.py``         AgedReceivablesByContact leaves prepayments out (3P only: a guide to the
+                       UI's Aged Receivables Detail report, poolwerx.freshdesk.com/support/
+                       solutions/articles/13000108203; consistent with Xero keeping them out of
+                       receivables until applied, help.xero.com/nz/CustomerStatements-Prepayments;
+                       Xero's older Accounts Receivable Invoices report does list them,
+                       help.xero.com/us/Report_AgedreceivableInvoices)
+``chart.py``           the default chart's account ids and the accounts beyond 200, 610 and 800
+=====================  ============================================================================
 """
 
 from ar_sync_xero.sandbox.company import Company, load_company

@@ -15,10 +15,16 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request
 
-from ar_sync_xero.sandbox import listing, reports, shapes, wire
-from ar_sync_xero.sandbox.listing import QueryError
-from ar_sync_xero.sandbox.resources import RESOURCES
-from ar_sync_xero.sandbox.responses import Reply, json_reply, not_found, validation_error
+from ar_sync_xero.sandbox import listing, reports, shapes, trial_balance, wire
+from ar_sync_xero.sandbox.listing import HighVolumeError, QueryError
+from ar_sync_xero.sandbox.resources import ACCOUNTS, RESOURCES, contacts_with_roles
+from ar_sync_xero.sandbox.responses import (
+    Reply,
+    high_volume_error,
+    json_reply,
+    not_found,
+    validation_error,
+)
 from ar_sync_xero.sandbox.shapes import Variant
 from ar_sync_xero.sandbox.state import Refused, TenantState
 from ar_sync_xero.sandbox.where import WhereError
@@ -37,6 +43,7 @@ class ApiCall:
     query: dict[str, str]
     now: datetime
     provider: str
+    high_volume: int | None = None  # SandboxLimits.high_volume (listing.py)
 
     def envelope(
         self, key: str, items: list[object], pagination: dict[str, int] | None = None
@@ -61,11 +68,15 @@ def list_records(key: str, call: ApiCall) -> Reply:
     """``GET /Invoices`` and the other collections: filters, order, paging (see listing.py)."""
     state = call.state
     with state.lock:  # one version of the books per response (and no stale fragment cached)
+        resource = RESOURCES[key]
+        if key == "Contacts":
+            resource = contacts_with_roles(*state.contact_roles())
         page = listing.select(
-            RESOURCES[key],
+            resource,
             state.rows(key),
             call.query,
             call.request.headers.get("If-Modified-Since"),
+            high_volume=call.high_volume,
         )
         fragments = state.fragments(key, page.rows, page.variant)
     return call.envelope(key, fragments, page.pagination)
@@ -200,6 +211,27 @@ def aged_receivables(call: ApiCall) -> Reply:
     return call.envelope("Reports", [report])
 
 
+def list_accounts(call: ApiCall) -> Reply:
+    """``GET /Accounts?where=&order=``: the chart of accounts (never paged)."""
+    page = listing.select(
+        ACCOUNTS,
+        call.state.accounts,
+        call.query,
+        call.request.headers.get("If-Modified-Since"),
+    )
+    return call.envelope("Accounts", [shapes.account(a) for a in page.rows])
+
+
+def trial_balance_report(call: ApiCall) -> Reply:
+    """``GET /Reports/TrialBalance?date=&paymentsOnly=`` (see trial_balance.py)."""
+    report_date = _query_date(call, "date") or call.state.today(call.now)
+    payments_only = listing.parse_bool(call.query.get("paymentsonly", "false"), "paymentsOnly")
+    report = trial_balance.trial_balance_report(
+        call.state.snapshot(), report_date=report_date, payments_only=payments_only, now=call.now
+    )
+    return call.envelope("Reports", [report])
+
+
 def _query_date(call: ApiCall, name: str) -> date | None:
     text = call.query.get(name, "").strip()
     if not text:
@@ -211,6 +243,8 @@ def _query_date(call: ApiCall, name: str) -> date | None:
 
 
 def refusal_reply(error: Refused | QueryError | WhereError) -> Reply:
+    if isinstance(error, HighVolumeError):
+        return high_volume_error(str(error))
     return validation_error(str(error))
 
 
@@ -230,4 +264,6 @@ ROUTES = [
     ("POST", "Contacts/{id}/Attachments/{file_name}", put_attachment),
     ("POST", "Invoices/{id}/Email", email_invoice),
     ("GET", "Reports/AgedReceivablesByContact", aged_receivables),
+    ("GET", "Reports/TrialBalance", trial_balance_report),
+    ("GET", "Accounts", list_accounts),
 ]

@@ -17,7 +17,6 @@ logged; every write (and replay) goes to the write log.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -160,6 +159,7 @@ class SandboxApp:
                 query={name.lower(): value for name, value in request.args.items()},
                 now=wire.utc_now(),
                 provider=PROVIDER_NAME,
+                high_volume=self.limiter.limits.high_volume,
             )
             reply = _with_faults(triggered, lambda: self._write_once(request, grant, route, call))
         finally:
@@ -243,7 +243,7 @@ def _storm_retry_after(triggered: Triggered) -> int | None:
 def _with_faults(triggered: Triggered, run: Callable[[], Reply]) -> Reply:
     """Apply the slow, server-error and malformed faults around ``run``."""
     if triggered.slow:
-        time.sleep(triggered.slow.seconds)
+        triggered.stall()  # ends early when the server stops
     if triggered.server_error:
         return server_error(triggered.server_error.status)
     reply = run()

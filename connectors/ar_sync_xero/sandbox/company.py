@@ -32,10 +32,11 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from ar_sync_xero.sandbox import ledger, wire
+from ar_sync_xero.sandbox import chart, ledger, wire
 from ar_sync_xero.sandbox.errors import CompanyFileError, RecordError
 from ar_sync_xero.sandbox.models import (
     COMPANY_FILE,
+    Account,
     Allocation,
     CompanyFile,
     Contact,
@@ -76,6 +77,7 @@ class Company:
     overpayments: tuple[Overpayment, ...] = ()
     prepayments: tuple[Prepayment, ...] = ()
     payments: tuple[Payment, ...] = ()
+    accounts: tuple[Account, ...] = ()  # the chart (``chart.py``); empty only if built by hand
 
     @property
     def tenant_id(self) -> str:
@@ -155,6 +157,9 @@ def located(prefix: str) -> Iterator[None]:
 def build_company(file: CompanyFile) -> Company:
     """Cross-check and complete a validated file; raises ``RecordError`` with full paths."""
     org = complete_organisation(file.Organisation)
+    accounts = (
+        chart.complete_chart(file.Accounts, org) if file.Accounts else chart.default_chart(org)
+    )
     contacts = _unique(file.Contacts, "Contacts", lambda c: c.ContactID)
     invoices = _documents(file.Invoices, "Invoices", org, contacts)
     credits = {key: _documents(getattr(file, key), key, org, contacts) for key in CREDIT_KEYS}
@@ -179,6 +184,7 @@ def build_company(file: CompanyFile) -> Company:
         overpayments=tuple(credits["Overpayments"].values()),
         prepayments=tuple(credits["Prepayments"].values()),
         payments=tuple(payments.values()),
+        accounts=accounts,
     )
 
 
@@ -351,6 +357,7 @@ def company_document(company: Company) -> dict[str, object]:
         "Overpayments": [file_json(o, exclude={"Payments"}) for o in company.overpayments],
         "Prepayments": [file_json(p, exclude={"Payments"}) for p in company.prepayments],
         "Payments": [file_json(p) for p in company.payments],
+        "Accounts": [file_json(a) for a in company.accounts],
     }
 
 

@@ -11,6 +11,7 @@ All bodies are JSON; ``?tenant=<id>`` picks a tenant (default: the first loaded)
 ``GET /_sandbox/writes``               ``{"writes": [{time, tenant, method, path, kind,
                                        target_id, details | file_name + size | recipients,
                                        idempotency_key, replay}]}``
+``POST /_sandbox/contacts``            create a contact (Xero shape) -> 201 ``{"Contact"}``
 ``POST /_sandbox/invoices``            create an invoice (Xero shape) -> 201 ``{"Invoice"}``
 ``POST /_sandbox/invoices/{id}``       merge Xero-shaped fields -> ``{"Invoice"}``
 ``POST /_sandbox/invoices/{id}/void``  -> ``{"Invoice"}``
@@ -144,6 +145,13 @@ def create_invoice(app: SandboxApp, state: TenantState, request: Request) -> Rep
     return _invoice_reply(state, state.create_invoice(json_body(request), app.now()), 201)
 
 
+@_tenant_handler
+def create_contact(app: SandboxApp, state: TenantState, request: Request) -> Reply:
+    contact = state.create_contact(json_body(request), app.now())
+    (fragment,) = state.fragments("Contacts", [contact], Variant.FULL)
+    return json_reply({"Contact": fragment}, 201)
+
+
 def _amount(value: object) -> Decimal:
     """An amount of either sign with at most 2 decimal places."""
     return parse_amount(value)
@@ -159,6 +167,7 @@ ROUTES = [
     ("POST", "tokens", tokens),
     ("GET", "state", state_dump),
     ("GET", "writes", writes),
+    ("POST", "contacts", create_contact),
     ("POST", "invoices", create_invoice),
     ("POST", "invoices/{invoice_id}", patch_invoice),
     ("POST", "invoices/{invoice_id}/void", void_invoice),

@@ -11,8 +11,16 @@ arguments give the same company, ids included. What it contains:
   (current, 1-30, 31-60, 61-90, 91+ days overdue); about a quarter part-paid;
 - ``paid`` fully paid ACCREC invoices (history), a few DRAFT, SUBMITTED, VOIDED and DELETED
   ones, and ACCPAY bills from the suppliers (some paid);
-- credit notes (allocated in full, allocated in part, unallocated), overpayments and
-  prepayments, some of them allocated in part to open invoices.
+- credit notes (allocated in full, allocated in part, unallocated), overpayments (some of them
+  allocated in part to open invoices), and at least three prepayments, in the base currency
+  only (Xero takes prepayments in the base currency only:
+  help.xero.com/us/BankAccounts_Details_Prepayment): one in three left unapplied, one applied
+  in full to an open invoice, one applied in part (when some base-currency customer owes
+  something). Unapplied prepayment is in neither Xero's receivables account ("Xero doesn't
+  account for a prepayment in your Accounts Receivable until it's applied to an invoice":
+  help.xero.com/nz/CustomerStatements-Prepayments) nor its aged receivables report (3P:
+  poolwerx.freshdesk.com/support/solutions/articles/13000108203), nor ar-sync's aging, so
+  the Trial Balance, the aged report and the aging still agree to the cent.
 
 Every date is before ``today`` and every ``UpdatedDateUTC`` is before ``today`` 00:00 UTC,
 spread over the day of the record's last activity so that pages of changes are distinct.
@@ -426,22 +434,47 @@ def _credits(build: _Builder, people: list[_Customer], open_count: int) -> None:
                 Type="ACCRECCREDIT",
             )
         )
-    for kind, target in ((Overpayment, build.overpayments), (Prepayment, build.prepayments)):
-        for _ in range(max(1, open_count // 100)):
-            customer = rng.choice(debtors or people)
-            day = build.today - timedelta(days=rng.randint(1, 60))
-            allocations = []
-            if customer.open_invoices and rng.random() < 0.5:
-                invoice = rng.choice(customer.open_invoices)
-                when = max(day, invoice["Date"])
-                allocations = [build.allocate(invoice, build.part_of_due(invoice, 5, 30), when)]
-            total = sum((a.Amount for a in allocations), Decimal("0.00")) + build.money(20, 400)
-            extra_fields = (
-                {"OverpaymentID": build.uid(), "Type": "RECEIVE-OVERPAYMENT"}
-                if kind is Overpayment
-                else {"PrepaymentID": build.uid(), "Type": "RECEIVE-PREPAYMENT"}
+    for _ in range(max(1, open_count // 100)):
+        customer = rng.choice(debtors or people)
+        day = build.today - timedelta(days=rng.randint(1, 60))
+        allocations = []
+        if customer.open_invoices and rng.random() < 0.5:
+            invoice = rng.choice(customer.open_invoices)
+            when = max(day, invoice["Date"])
+            allocations = [build.allocate(invoice, build.part_of_due(invoice, 5, 30), when)]
+        total = sum((a.Amount for a in allocations), Decimal("0.00")) + build.money(20, 400)
+        build.overpayments.append(
+            _credit(
+                build, Overpayment, customer, day, total, allocations,
+                OverpaymentID=build.uid(), Type="RECEIVE-OVERPAYMENT",
             )
-            target.append(_credit(build, kind, customer, day, total, allocations, **extra_fields))
+        )
+    _prepayments(build, people, max(3, open_count // 100))
+
+
+def _prepayments(build: _Builder, people: list[_Customer], count: int) -> None:
+    """``count`` base-currency prepayments: in turn unapplied, applied in full to one open
+    invoice, applied in part (the applied ones only while a base-currency customer owes)."""
+    rng = build.rng
+    in_base = [c for c in people if c.currency == BASE_CURRENCY]
+    owing = [c for c in in_base if c.open_invoices]
+    for number in range(count if in_base else 0):
+        applies = number % 3 != 0 and bool(owing)
+        customer = rng.choice(owing if applies else in_base)
+        day = build.today - timedelta(days=rng.randint(1, 60))
+        allocations = []
+        if applies:
+            invoice = rng.choice(customer.open_invoices)
+            when = max(day, invoice["Date"])
+            allocations = [build.allocate(invoice, build.part_of_due(invoice, 5, 30), when)]
+        left = Decimal("0.00") if applies and number % 3 == 1 else build.money(20, 400)
+        total = sum((a.Amount for a in allocations), Decimal("0.00")) + left
+        build.prepayments.append(
+            _credit(
+                build, Prepayment, customer, day, total, allocations,
+                PrepaymentID=build.uid(), Type="RECEIVE-PREPAYMENT",
+            )
+        )
 
 
 def _credit(

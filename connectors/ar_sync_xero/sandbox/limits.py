@@ -27,13 +27,16 @@ DAY_SECONDS = 86_400.0
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    """Limits per tenant (and ``app_per_minute`` across tenants); Xero's defaults."""
+    """Limits per tenant (and ``app_per_minute`` across tenants) and the high-volume threshold
+    of list requests; Xero's defaults."""
 
     per_minute: int = 60
     window_seconds: float = 60.0
     concurrent: int = 5
     per_day: int = 5000
     app_per_minute: int = 10000
+    # Records in a collection above which Xero refuses unoptimised filters (listing.py).
+    high_volume: int = 100_000
 
 
 @dataclass

@@ -9,6 +9,10 @@
 - Paging starts when ``page`` (or another trigger of the resource, or ``summaryOnly=true``) is
   given: ``page`` is 1-based, ``pageSize`` defaults to 100 and is clamped to 1..1000, and the
   result carries ``pagination {page, pageSize, pageCount, itemCount}``.
+- High volume: on a collection of more than ``high_volume`` records (Xero: 100,000), a
+  ``where`` or ``order`` on a field the resource does not optimise is refused with Xero's 400
+  ``HighVolumeException`` (developer.xero.com Invoices and Contacts pages; the message as
+  XeroAPI/xero-python#148 and freakboy3742/pyxero#373 quote it).
 """
 
 from __future__ import annotations
@@ -27,6 +31,19 @@ MAX_PAGE_SIZE = 1000
 
 class QueryError(ValueError):
     """A query parameter or header cannot be understood; the message is the API's."""
+
+
+class HighVolumeError(QueryError):
+    """An unoptimised filter or order on a collection over the high-volume threshold."""
+
+    def __init__(self, resource: Resource) -> None:
+        plural, singular = resource.key, resource.type_name
+        super().__init__(
+            f"Your request is not filtering {plural} efficiently, given the extremely high "
+            "volume for this organisation. Please check "
+            "https://developer.xero.com/documentation/api/efficient-data-retrieval for tips on "
+            f"making {singular} retrieval more efficient."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +80,15 @@ def select(
     rows: Sequence[object],
     query: Mapping[str, str],
     if_modified_since: str | None,
+    *,
+    high_volume: int | None = None,
 ) -> Page:
-    """The page of ``rows`` (given in the default order) that the query asks for."""
+    """The page of ``rows`` (given in the default order) that the query asks for.
+
+    ``high_volume``: the record count above which unoptimised filters are refused (None: never).
+    """
+    if high_volume is not None and len(rows) > high_volume:
+        _refuse_unoptimised(resource, query)
     predicate = _predicate(resource, query, if_modified_since)
     selected = [row for row in rows if predicate(row)] if predicate else list(rows)
     if query.get("order", "").strip():
@@ -112,6 +136,19 @@ def _predicate(
     if len(tests) == 1:
         return tests[0]
     return lambda row: all(test(row) for test in tests)
+
+
+def _refuse_unoptimised(resource: Resource, query: Mapping[str, str]) -> None:
+    """``HighVolumeError`` when ``where`` or ``order`` uses a field Xero does not optimise."""
+    used: set[str] = set()
+    if query.get("where", "").strip():
+        compile_where(query["where"], resource.fields, resource.type_name, used=used)
+    terms = query.get("order", "").split(",")
+    ordered = {words[0].lower() for term in terms if (words := term.split())}
+    if (resource.optimised_where is not None and used - resource.optimised_where) or (
+        resource.optimised_order is not None and ordered - resource.optimised_order
+    ):
+        raise HighVolumeError(resource)
 
 
 def _sort(resource: Resource, rows: list[object], order: str) -> None:

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter
+from xero_python.accounting.models.account_type import AccountType
 from xero_python.accounting.models.country_code import CountryCode
 from xero_python.accounting.models.currency_code import CurrencyCode
 
@@ -31,6 +32,7 @@ from ar_sync_xero.timezones import xero_to_iana
 WIRE_ONLY_FIELDS = frozenset(
     {
         "Account",
+        "AddToWatchlist",
         "AppliedAmount",
         "Attachments",
         "Balances",
@@ -424,6 +426,50 @@ class Contact(Record):
         return [address for address in [self.EmailAddress, *people] if address]
 
 
+SYSTEM_ACCOUNTS = (
+    "DEBTORS",
+    "CREDITORS",
+    "BANKCURRENCYGAIN",
+    "GST",
+    "GSTONIMPORTS",
+    "HISTORICAL",
+    "REALISEDCURRENCYGAIN",
+    "RETAINEDEARNINGS",
+    "ROUNDING",
+    "TRACKINGTRANSFERS",
+    "UNPAIDEXPCLM",
+    "UNREALISEDCURRENCYGAIN",
+    "WAGEPAYABLES",
+)
+ACCOUNT_CLASSES = ("ASSET", "EQUITY", "EXPENSE", "LIABILITY", "REVENUE")
+
+
+@record
+class Account(Record):
+    """One account of the chart. ``AccountID`` defaults to an id derived from the organisation
+    and ``Code``; ``Class`` to the one its ``Type`` belongs to (``chart.py``)."""
+
+    Code: Annotated[str, Field(min_length=1, max_length=10)]
+    Name: Annotated[str, Field(min_length=1, max_length=150)]
+    Type: Annotated[str, one_of("Type", [t.value for t in AccountType])]
+    AccountID: Guid | None = None
+    Status: Annotated[str, one_of("Status", ["ACTIVE", "ARCHIVED"])] = "ACTIVE"
+    Class: Annotated[str, one_of("Class", ACCOUNT_CLASSES)] | None = None
+    SystemAccount: Annotated[str, one_of("SystemAccount", SYSTEM_ACCOUNTS)] | None = None
+    TaxType: str | None = None
+    Description: str | None = None
+    ReportingCode: str | None = None
+    ReportingCodeName: str | None = None
+    BankAccountNumber: str | None = None
+    BankAccountType: (
+        Annotated[str, one_of("BankAccountType", ["BANK", "CREDITCARD", "PAYPAL"])] | None
+    ) = None
+    CurrencyCode: Currency | None = None
+    EnablePaymentsToAccount: bool = False
+    ShowInExpenseClaims: bool = False
+    UpdatedDateUTC: XDateTime | None = None
+
+
 @record
 class Organisation(Record):
     """The tenant. ``OrganisationID`` is the tenant id the API is called with."""
@@ -492,7 +538,9 @@ class CompanyFile(Record):
     Overpayments: tuple[Overpayment, ...] = ()
     Prepayments: tuple[Prepayment, ...] = ()
     Payments: tuple[Payment, ...] = ()
+    Accounts: tuple[Account, ...] = ()  # none: the default chart (``chart.default_chart``)
 
 
 COMPANY_FILE = TypeAdapter(CompanyFile)
 INVOICE = TypeAdapter(Invoice)
+CONTACT = TypeAdapter(Contact)

@@ -9,11 +9,16 @@ payments and allocations (never from ``AmountDue``), as of the report date ``D``
   ``Due = Total - Paid - Credited``. Listed when ``Due`` is not zero, so an invoice paid after
   ``D`` is still listed. The fourth cell reads ``"N days overdue"`` when ``D`` is past the due
   date (``N = (D - DueDate).days``), else it is empty.
-- **Unapplied credit**: each approved customer credit note, overpayment and prepayment dated on
-  or before ``D`` whose remaining credit at ``D`` (Total less allocations and refunds dated on or
-  before ``D``) is not zero, as a negative row: ``Total``, ``Paid`` (refunds), ``Credited``
+- **Unapplied credit**: each approved customer credit note and overpayment dated on or before
+  ``D`` whose remaining credit at ``D`` (Total less allocations and refunds dated on or before
+  ``D``) is not zero, as a negative row: ``Total``, ``Paid`` (refunds), ``Credited``
   (allocations) and ``Due`` all negated. Its number cell is the credit note number, or
-  ``Overpayment`` / ``Prepayment``; its due-date cell is the document date.
+  ``Overpayment``; its due-date cell is the document date.
+- **Prepayments** never have a row of their own, applied or not: Xero's aged receivables report
+  leaves them out (3P: poolwerx.freshdesk.com/support/solutions/articles/13000108203, "the Aged
+  Receivable Report does not include prepayments"), as Xero keeps an unapplied prepayment out
+  of Accounts Receivable (help.xero.com/nz/CustomerStatements-Prepayments). What was applied to
+  an invoice by ``D`` is in that invoice's ``Credited``, like a credit note's allocation.
 - DRAFT, SUBMITTED, VOIDED and DELETED documents and supplier (AP) documents never appear.
 - **Base currency**: every amount of a foreign document is converted as
   ``amount / CurrencyRate`` (the document's rate) and each cell is rounded half-up to cents;
@@ -25,7 +30,8 @@ payments and allocations (never from ``AmountDue``), as of the report date ``D``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,7 +39,15 @@ from decimal import Decimal
 from ar_sync_xero.sandbox import wire
 from ar_sync_xero.sandbox.company import Company, payments_by_target
 from ar_sync_xero.sandbox.ledger import APPROVED, ZERO, cents, live
-from ar_sync_xero.sandbox.models import Contact, Credit, CreditNote, Invoice, Overpayment, Payment
+from ar_sync_xero.sandbox.models import (
+    Contact,
+    Credit,
+    CreditNote,
+    Invoice,
+    Overpayment,
+    Payment,
+    Prepayment,
+)
 
 HEADER = ("Date", "Number", "Due Date", "", "Total", "Paid", "Credited", "Due")
 
@@ -50,46 +64,51 @@ class AgedLine:
     paid: Decimal
     credited: Decimal
     due: Decimal
-    attribute: str  # "invoiceID", "creditNoteID", "overpaymentID" or "prepaymentID"
+    attribute: str  # "invoiceID", "creditNoteID" or "overpaymentID"
     document_id: str
 
 
 def aged_lines(company: Company, contact_id: str, report_date: date) -> list[AgedLine]:
     """Every document of the contact with something outstanding at ``report_date``, by date."""
+    return receivable_lines(company, report_date).get(contact_id, [])
+
+
+def receivable_lines(company: Company, report_date: date) -> dict[str, list[AgedLine]]:
+    """Every customer invoice, credit note and overpayment with something outstanding at
+    ``report_date`` (no prepayment), by contact id (each list sorted by date, number, id), as
+    the module docstring says."""
     payments = payments_by_target(company.payments)
-    credits = [
-        c for c in company.credits() if c.is_receivable and c.Contact.ContactID == contact_id
-    ]
-    lines = [
-        line
-        for invoice in company.invoices
-        if invoice.Contact.ContactID == contact_id
-        and (line := _invoice_line(invoice, payments[invoice.id], credits, report_date))
-    ]
-    lines += [
-        line
-        for credit in credits
-        if (line := _credit_line(credit, payments[credit.id], report_date))
-    ]
-    return sorted(lines, key=lambda line: (line.day, line.number, line.document_id))
+    credits = [c for c in company.credits() if c.is_receivable]
+    credited: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
+    for credit in credits:
+        if credit.Status in APPROVED:
+            for a in live(credit.Allocations):
+                if a.Date is not None and a.Date <= report_date:
+                    credited[a.Invoice.InvoiceID] += a.Amount
+    lines: defaultdict[str, list[AgedLine]] = defaultdict(list)
+    for invoice in company.invoices:
+        line = _invoice_line(invoice, payments[invoice.id], credited[invoice.id], report_date)
+        if line is not None:
+            lines[invoice.Contact.ContactID].append(line)
+    for credit in credits:
+        # Prepayments: in their invoices' Credited above, never a row (module docstring; 3P:
+        # poolwerx.freshdesk.com/support/solutions/articles/13000108203).
+        if isinstance(credit, Prepayment):
+            continue
+        line = _credit_line(credit, payments[credit.id], report_date)
+        if line is not None:
+            lines[credit.Contact.ContactID].append(line)
+    for contact_lines in lines.values():
+        contact_lines.sort(key=lambda line: (line.day, line.number, line.document_id))
+    return dict(lines)
 
 
 def _invoice_line(
-    invoice: Invoice, payments: Sequence[Payment], credits: Iterable[Credit], as_of: date
+    invoice: Invoice, payments: Sequence[Payment], credited: Decimal, as_of: date
 ) -> AgedLine | None:
     if invoice.Type != "ACCREC" or invoice.Status not in APPROVED or invoice.Date > as_of:
         return None
     paid = _paid_by(payments, as_of)
-    credited = sum(
-        (
-            a.Amount
-            for c in credits
-            if c.Status in APPROVED
-            for a in live(c.Allocations)
-            if a.Invoice.InvoiceID == invoice.id and a.Date is not None and a.Date <= as_of
-        ),
-        ZERO,
-    )
     total = invoice.Total or ZERO
     due = total - paid - credited
     if due == 0:
@@ -105,7 +124,9 @@ def _invoice_line(
     )
 
 
-def _credit_line(credit: Credit, refunds: Sequence[Payment], as_of: date) -> AgedLine | None:
+def _credit_line(
+    credit: CreditNote | Overpayment, refunds: Sequence[Payment], as_of: date
+) -> AgedLine | None:
     if credit.Status not in APPROVED or credit.Date > as_of:
         return None
     refunded = _paid_by(refunds, as_of)
@@ -118,10 +139,8 @@ def _credit_line(credit: Credit, refunds: Sequence[Payment], as_of: date) -> Age
         return None
     if isinstance(credit, CreditNote):
         number, attribute = credit.number, "creditNoteID"
-    elif isinstance(credit, Overpayment):
-        number, attribute = "Overpayment", "overpaymentID"
     else:
-        number, attribute = "Prepayment", "prepaymentID"
+        number, attribute = "Overpayment", "overpaymentID"
     amounts = (-total, -refunded, -allocated, -remaining)
     return _line(credit, number, credit.Date, None, amounts, attribute)
 
@@ -171,10 +190,10 @@ def aged_receivables_report(
         "ReportTitles": [
             "Invoices",
             contact.Name,
-            f"From {_long(start)} to {_long(end)}",
-            f"Showing payments to {_long(report_date)}",
+            f"From {long_date(start)} to {long_date(end)}",
+            f"Showing payments to {long_date(report_date)}",
         ],
-        "ReportDate": _long(report_date),
+        "ReportDate": long_date(report_date),
         "UpdatedDateUTC": wire.ms_datetime(now),
         "Fields": [],
         "Rows": [
@@ -231,6 +250,6 @@ def _amount(value: Decimal) -> str:
     return wire.decimal_text(cents(value))
 
 
-def _long(day: date) -> str:
+def long_date(day: date) -> str:
     """``23 April 2019``, the way Xero writes report dates."""
     return f"{day.day} {day:%B %Y}"

@@ -7,10 +7,11 @@ carries the paid document (its contact and number are filterable and shown).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ar_sync_xero.sandbox.models import Contact, Credit, CreditNote, Invoice, Payment
+from ar_sync_xero.sandbox.wire import EPOCH
 from ar_sync_xero.sandbox.where import Field, Predicate
 
 FilterBuilder = Callable[[list[str]], Predicate]
@@ -31,7 +32,9 @@ class Resource:
     ``filters`` maps a lower-case comma-list query parameter (``statuses``) to a predicate
     builder; ``paging_triggers`` are the parameters that switch paging on (Xero pages an
     invoice list filtered by ``Statuses`` even without ``page``); ``archived`` marks rows left
-    out unless ``includeArchived=true``.
+    out unless ``includeArchived=true``. ``optimised_where`` / ``optimised_order`` are the
+    lower-case fields Xero calls optimised (None: no rule known); on a collection above the
+    high-volume threshold a ``where`` or ``order`` on any other field is refused.
     """
 
     key: str
@@ -43,6 +46,8 @@ class Resource:
     paging_triggers: frozenset[str] = frozenset({"page"})
     summary: bool = False
     archived: Callable[[object], bool] | None = None
+    optimised_where: frozenset[str] | None = None
+    optimised_order: frozenset[str] | None = None
 
 
 def _in(get: Callable[[object], object], *, fold: bool = True) -> FilterBuilder:
@@ -109,6 +114,12 @@ INVOICES = Resource(
     },
     paging_triggers=frozenset({"page", "statuses"}),
     summary=True,
+    # https://developer.xero.com/documentation/api/accounting/invoices ("optimised" filters)
+    optimised_where=frozenset(
+        {"status", "contact.contactid", "contact.name", "contact.contactnumber", "reference",
+         "invoicenumber", "invoiceid", "type", "amountpaid", "date", "amountdue", "duedate"}
+    ),
+    optimised_order=frozenset({"invoiceid", "updateddateutc", "date"}),
 )
 
 
@@ -171,6 +182,9 @@ PAYMENTS = Resource(
 
 
 def _contact_archived(contact: object) -> bool:
+    # Left out unless includeArchived=true: "Contacts with a status of ARCHIVED will be included
+    # in the response" (GET /Contacts, ../shared/specs/xero/xero_accounting.yaml). Also with
+    # IDs= (UNCONFIRMED); a single GET Contacts/{id} is not a list and shows it.
     assert isinstance(contact, Contact)
     return contact.ContactStatus == "ARCHIVED"
 
@@ -192,6 +206,7 @@ CONTACTS = Resource(
         "updateddateutc": Field("datetime", lambda c: c.UpdatedDateUTC),
     },
     filters={
+        # IDs: "a comma separated list of ContactIDs" (GET /Contacts in the spec)
         "ids": _in(lambda c: c.ContactID),
         "searchterm": _search(
             lambda c: c.Name,
@@ -204,6 +219,52 @@ CONTACTS = Resource(
     },
     summary=True,
     archived=_contact_archived,
+    # https://developer.xero.com/documentation/api/accounting/contacts ("optimised" filters)
+    optimised_where=frozenset({"name", "emailaddress", "accountnumber"}),
+    optimised_order=frozenset({"contactid", "updateddateutc", "name"}),
+)
+
+
+def contacts_with_roles(customers: set[str], suppliers: set[str]) -> Resource:
+    """``CONTACTS`` with ``IsCustomer`` and ``IsSupplier`` filterable, given who is which.
+
+    Xero lets a ``where`` test them ("Filter by an any element", GET /Contacts in the spec;
+    XeroAPI/Xero-NetStandard#604 filters on both) but does not optimise them, so an
+    organisation over the high-volume threshold gets a ``HighVolumeException`` (same issue).
+    """
+    return replace(
+        CONTACTS,
+        fields={
+            **CONTACTS.fields,
+            "iscustomer": Field("bool", lambda c: c.ContactID in customers),
+            "issupplier": Field("bool", lambda c: c.ContactID in suppliers),
+        },
+    )
+
+
+# GET /Accounts: where and order on "any element" (spec), no paging, archived ones listed too.
+ACCOUNTS = Resource(
+    key="Accounts",
+    type_name="Account",
+    row_id=lambda a: a.AccountID,
+    updated=lambda a: a.UpdatedDateUTC or EPOCH,
+    fields={
+        "accountid": Field("guid", lambda a: a.AccountID),
+        "code": Field("text", lambda a: a.Code),
+        "name": Field("text", lambda a: a.Name),
+        "type": Field("enum", lambda a: a.Type),
+        "status": Field("enum", lambda a: a.Status),
+        "class": Field("enum", lambda a: a.Class),
+        "systemaccount": Field("enum", lambda a: a.SystemAccount),
+        "taxtype": Field("text", lambda a: a.TaxType),
+        "reportingcode": Field("text", lambda a: a.ReportingCode),
+        "currencycode": Field("enum", lambda a: a.CurrencyCode),
+        "bankaccountnumber": Field("text", lambda a: a.BankAccountNumber),
+        "enablepaymentstoaccount": Field("bool", lambda a: a.EnablePaymentsToAccount),
+        "showinexpenseclaims": Field("bool", lambda a: a.ShowInExpenseClaims),
+        "updateddateutc": Field("datetime", lambda a: a.UpdatedDateUTC),
+    },
+    paging_triggers=frozenset(),  # GET /Accounts has no page parameter (spec)
 )
 
 RESOURCES = {

@@ -22,6 +22,7 @@ __all__ = [
     "Reply",
     "control_error",
     "forbidden",
+    "high_volume_error",
     "json_reply",
     "method_not_allowed",
     "not_found",
@@ -33,6 +34,8 @@ __all__ = [
     "validation_error",
 ]
 
+# X-Rate-Limit-Problem values: "minute" and "day" per developer.xero.com/documentation/guides/
+# oauth2/limits (notes/xero-api.md §5); "appminute" and "concurrent" UNCONFIRMED.
 _RATE_LIMIT_DETAILS = {
     "minute": "You've exceeded the per minute rate limit",
     "day": "You've exceeded the daily rate limit",
@@ -51,6 +54,15 @@ def validation_error(message: str) -> Reply:
             "Elements": [{"ValidationErrors": [{"Message": message}]}],
         },
         400,
+    )
+
+
+def high_volume_error(message: str) -> Reply:
+    """Xero's 400 for an unoptimised request on a very large organisation. Type and message as
+    XeroAPI/xero-python#148 quotes them; ErrorNumber 51 as XeroAPI/Xero-NetStandard#604 reports
+    it; UNCONFIRMED: whether the body carries ``Elements`` (here it does not)."""
+    return json_reply(
+        {"ErrorNumber": 51, "Type": "HighVolumeException", "Message": message}, 400
     )
 
 

@@ -20,6 +20,7 @@ from enum import Enum
 
 from ar_sync_xero.sandbox import wire
 from ar_sync_xero.sandbox.models import (
+    Account,
     Allocation,
     Contact,
     ContactRef,
@@ -204,7 +205,11 @@ def credit(record: Credit, refunds: Sequence[Payment], variant: Variant) -> Json
     body.update(
         _present(
             RemainingCredit=record.RemainingCredit,
-            Allocations=[allocation(a) for a in record.Allocations if not a.IsDeleted],
+            Allocations=[
+                allocation(a, with_id=isinstance(record, CreditNote))
+                for a in record.Allocations
+                if not a.IsDeleted
+            ],
             CurrencyRate=record.CurrencyRate,
             HasAttachments=False if variant is Variant.FULL else None,
             Contact=contact_ref(record.Contact),
@@ -228,9 +233,14 @@ def credit(record: Credit, refunds: Sequence[Payment], variant: Variant) -> Json
     return body
 
 
-def allocation(record: Allocation) -> Json:
-    return {
-        "AllocationID": record.AllocationID,
+def allocation(record: Allocation, *, with_id: bool) -> Json:
+    """An allocation inside its credit. ``with_id``: credit notes show their ``AllocationID``
+    (https://developer.xero.com/documentation/api/accounting/creditnotes lists it;
+    XeroAPI/xero-mcp-server#194 reads it from GET CreditNotes); overpayments and prepayments do
+    not: the 200 examples of GET /Overpayments/{OverpaymentID} and GET
+    /Prepayments/{PrepaymentID} in ../shared/specs/xero/xero_accounting.yaml have none."""
+    body: Json = {"AllocationID": record.AllocationID} if with_id else {}
+    return body | {
         "Amount": record.Amount,
         "Date": _ms(record.Date),
         "Invoice": {
@@ -315,6 +325,33 @@ def _payment_terms(record: Contact) -> Json | None:
 def vars_of(record: object) -> Json:
     """A slotted dataclass's fields as a dict."""
     return {name: getattr(record, name) for name in record.__dataclass_fields__}  # type: ignore[attr-defined]
+
+
+def account(record: Account) -> Json:
+    """An account of the chart, keys in the spec's Account order (unset ones left out)."""
+    return _present(
+        AccountID=record.AccountID,
+        Code=record.Code,
+        Name=record.Name,
+        Status=record.Status,
+        Type=record.Type,
+        TaxType=record.TaxType,
+        Description=record.Description,
+        Class=record.Class,
+        SystemAccount=record.SystemAccount,
+        EnablePaymentsToAccount=record.EnablePaymentsToAccount,
+        ShowInExpenseClaims=record.ShowInExpenseClaims,
+        BankAccountNumber=record.BankAccountNumber,
+        BankAccountType=record.BankAccountType,
+        CurrencyCode=record.CurrencyCode,
+        ReportingCode=record.ReportingCode,
+        ReportingCodeName=record.ReportingCodeName,
+        HasAttachments=False,
+        UpdatedDateUTC=None
+        if record.UpdatedDateUTC is None
+        else wire.ms_datetime(record.UpdatedDateUTC),
+        AddToWatchlist=False,
+    )
 
 
 def organisation(record: Organisation) -> Json:

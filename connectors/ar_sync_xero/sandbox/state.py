@@ -37,6 +37,7 @@ from ar_sync_xero.sandbox.company import (
 )
 from ar_sync_xero.sandbox.errors import RecordError
 from ar_sync_xero.sandbox.models import (
+    CONTACT,
     INVOICE,
     Contact,
     Credit,
@@ -64,6 +65,8 @@ _SETTLEMENT_FIELDS = frozenset(
         "Prepayments",
     }
 )
+# Changes on a part-paid invoice that create no journal and so keep UpdatedDateUTC [X-RR].
+_UNJOURNALED_FIELDS = frozenset({"DueDate", "SentToContact"})
 _TOTAL_INPUTS = frozenset({"LineItems", "SubTotal", "TotalTax", "Total", "LineAmountTypes"})
 _MS = timedelta(milliseconds=1)
 
@@ -86,6 +89,7 @@ class TenantState:
             "Prepayments": {c.id: c for c in company.prepayments},
         }
         self.payments = {p.PaymentID: p for p in company.payments}
+        self.accounts = company.accounts  # the chart never changes: no API writes to it
         self._payments_of = payments_by_target(self.payments.values())
         self._applied: defaultdict[str, list[Applied]] = defaultdict(list)
         for credits in self.credits.values():
@@ -173,6 +177,16 @@ class TenantState:
         with self.lock:
             return list(self._attachments[contact_id].values())
 
+    def contact_roles(self) -> tuple[set[str], set[str]]:
+        """``(customers, suppliers)``: ids of contacts with sales invoices, and with bills.
+
+        Xero sets ``IsCustomer`` "automatically ... when an accounts receivable invoice is
+        generated against this contact" (Contact.IsCustomer in the spec); whether a credit note,
+        overpayment or prepayment alone sets it is UNCONFIRMED (here it does not).
+        """
+        with self.lock:
+            return self._contact_roles()
+
     def snapshot(self) -> Company:
         """The books as a ``Company`` (for ``/_sandbox/state``)."""
         with self.lock:
@@ -184,6 +198,7 @@ class TenantState:
                 overpayments=tuple(self.credits["Overpayments"].values()),  # type: ignore[arg-type]
                 prepayments=tuple(self.credits["Prepayments"].values()),  # type: ignore[arg-type]
                 payments=tuple(self.payments.values()),
+                accounts=self.accounts,
             )
 
     # ------------------------------------------------------------------ API writes
@@ -303,14 +318,22 @@ class TenantState:
     def patch_invoice(self, invoice_id: str, patch: Mapping[str, object], now: datetime) -> Invoice:
         """Merge Xero-shaped fields into an invoice and re-derive its totals and settlement.
 
-        ``UpdatedDateUTC`` moves to now unless the patch sets it.
+        ``UpdatedDateUTC`` moves to now unless the patch sets it, or unless it changes only
+        fields that create no journal on a part-paid invoice (``DueDate``, ``SentToContact``):
+        Xero leaves ``UpdatedDateUTC`` alone then, so ``If-Modified-Since`` never sees the change
+        (Xero "Requests and Responses" page, If-Modified-Since caveat; notes/xero-api.md [X-RR]).
         """
         with self.lock:
             current = self.invoices[invoice_id]
             dropped = _SETTLEMENT_FIELDS | (
                 {"SubTotal", "TotalTax", "Total"} if _TOTAL_INPUTS & patch.keys() else set()
             )
-            base = file_json(current, exclude=dropped | {"UpdatedDateUTC"})
+            part_paid = (current.AmountDue or 0) > 0 and (
+                (current.AmountPaid or 0) > 0 or (current.AmountCredited or 0) > 0
+            )
+            unjournaled = part_paid and patch.keys() <= _UNJOURNALED_FIELDS
+            keep = set() if unjournaled else {"UpdatedDateUTC"}
+            base = file_json(current, exclude=dropped | keep)
             merged = {**base, **patch}  # type: ignore[dict-item]
             updated = self._parse_invoice(merged, now)
             if updated.InvoiceID != current.InvoiceID:
@@ -333,6 +356,23 @@ class TenantState:
             if invoice.InvoiceID in self.invoices:
                 raise Refused(f"an invoice with id {invoice.InvoiceID} already exists")
             return self._settle(invoice)
+
+    def create_contact(self, fields: Mapping[str, object], now: datetime) -> Contact:
+        """Add a contact given in Xero's shape (``ContactID`` is generated when missing), stamped
+        now, as a user adding one in Xero while a sync runs would."""
+        with self.lock:
+            raw = {"ContactID": str(uuid.uuid4()), **fields}
+            try:
+                contact = CONTACT.validate_python(without_wire_only(raw))
+            except ValidationError as error:
+                field, problem = describe_validation_error(error)
+                raise Refused(f"{field}: {problem}") from None
+            if contact.ContactID in self.contacts:
+                raise Refused(f"a contact with id {contact.ContactID} already exists")
+            contact = replace(contact, UpdatedDateUTC=self._stamp(now))
+            self.contacts[contact.ContactID] = contact
+            self._ordered.pop("Contacts", None)
+            return contact
 
     # ------------------------------------------------------------------ internals
 

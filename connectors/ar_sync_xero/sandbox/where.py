@@ -93,11 +93,16 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
-def compile_where(text: str, fields: Mapping[str, Field], type_name: str) -> Predicate:
-    """A predicate over rows for ``text``; raises ``WhereError``."""
+def compile_where(
+    text: str, fields: Mapping[str, Field], type_name: str, *, used: set[str] | None = None
+) -> Predicate:
+    """A predicate over rows for ``text``; raises ``WhereError``. ``used`` (if given) receives
+    the lower-case names of the fields the text tests (``"contact.contactid"``)."""
     parser = _Parser(_tokens(text), fields, type_name)
     predicate = parser.expression()
     parser.expect_end()
+    if used is not None:
+        used.update(parser.used)
     return predicate
 
 
@@ -143,6 +148,12 @@ class _Parser:
     def __init__(self, tokens: list[_Token], fields: Mapping[str, Field], type_name: str) -> None:
         self.tokens, self.index = tokens, 0
         self.fields, self.type_name = fields, type_name
+        self.used: set[str] = set()
+
+    def field(self, name: str) -> Field:
+        found = _field(self.fields, name, self.type_name)
+        self.used.add(name.lower())
+        return found
 
     # ---- token helpers
 
@@ -208,7 +219,7 @@ class _Parser:
         if parts[-1].lower() in _METHODS and self.token.text == "(":
             return self.method(".".join(parts[:-1]), parts[-1])
         name = ".".join(parts)
-        field = _field(self.fields, name, self.type_name)
+        field = self.field(name)
         if self.token.kind == "op" and self.token.text in (
             "==",
             "=",
@@ -227,7 +238,7 @@ class _Parser:
         self.fail("comparison operator expected")
 
     def method(self, path: str, method: str) -> Predicate:
-        field = _field(self.fields, path, self.type_name)
+        field = self.field(path)
         if field.kind not in ("text", "enum"):
             raise WhereError(
                 f"No applicable method '{method}' exists in type '{_CLR_TYPE[field.kind]}'"

@@ -8,7 +8,10 @@ call except ``/_sandbox/``). It lets ``after`` matching calls through, then fire
   one of the platform's ``problems``), before the real limits;
 - ``server_error``: ``status`` (default 500) instead of running the request; it happens before
   the idempotency layer, so a retry with the same key really runs;
-- ``slow``: sleeps ``seconds`` (default 1.0, at most 120) while holding a concurrency slot;
+- ``slow``: stalls ``seconds`` (default 1.0, at most 120) before answering, sending nothing
+  (not even headers), while holding a concurrency slot: a client's read timeout shorter than
+  that fires. A stall ends early when the server stops (``FaultBook.release``), so it never
+  holds up a shutdown;
 - ``malformed``: runs the request, then answers 200 with the body cut in half.
 
 ``expire_tokens`` and ``revoke`` act once, when posted, on the OAuth grants (the platform's
@@ -61,12 +64,25 @@ class Fault:
 
 @dataclass(frozen=True)
 class Triggered:
-    """The faults that fire for one call (at most one of each kind: the oldest armed)."""
+    """The faults that fire for one call (at most one of each kind: the oldest armed).
+
+    ``released`` is set when stalls should end at once (the server is stopping).
+    """
 
     storm: Fault | None = None
     server_error: Fault | None = None
     slow: Fault | None = None
     malformed: Fault | None = None
+    released: threading.Event | None = None
+
+    def stall(self) -> None:
+        """Wait out the ``slow`` fault, if one fired: its ``seconds``, or until released."""
+        if self.slow is None:
+            return
+        if self.released is None:
+            threading.Event().wait(self.slow.seconds)
+        else:
+            self.released.wait(self.slow.seconds)
 
 
 def parse_fault(spec: Mapping[str, object], fault_id: int, problems: Sequence[str]) -> Fault:
@@ -105,6 +121,7 @@ class FaultBook:
         self._faults: list[Fault] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._released = threading.Event()  # set: the stalls in progress end now
 
     def arm(self, spec: Mapping[str, object]) -> Fault:
         """Validate a fault; per-call kinds are kept, immediate kinds are only returned."""
@@ -115,8 +132,16 @@ class FaultBook:
             return fault
 
     def clear(self) -> None:
+        """Disarm every fault. Stalls in progress go on: a stalled call that woke now would
+        land in the call log of whatever the caller does next."""
         with self._lock:
             self._faults.clear()
+
+    def release(self) -> None:
+        """End the stalls in progress (a server stopping calls this); later stalls wait again."""
+        with self._lock:
+            released, self._released = self._released, threading.Event()
+        released.set()
 
     def armed(self) -> list[dict[str, object]]:
         with self._lock:
@@ -134,4 +159,5 @@ class FaultBook:
                 server_error=fired.get("server_error"),
                 slow=fired.get("slow"),
                 malformed=fired.get("malformed"),
+                released=self._released,
             )

@@ -8,15 +8,24 @@
 
 ``SandboxServer`` is the base of ``XeroSandbox`` and ``QuickBooksSandbox``: it owns the app and the
 ``LoopbackServer`` and gives them ``url``, ``start``/``stop`` and the context manager.
+
+A port that cannot be bound (in use, say) is a ``ConfigError`` naming it: the socket is bound
+here and handed to werkzeug, whose own binding prints to stderr and exits the process.
 """
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 from collections.abc import Callable
 from typing import Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from ar_sync.errors import ConfigError
+
+LISTEN_BACKLOG = 128  # werkzeug's own LISTEN_QUEUE
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -43,14 +52,24 @@ class LoopbackServer:
         """The bound port; raises ``RuntimeError`` before ``start()``."""
         if self._server is None:
             raise RuntimeError("the sandbox is not running; call start() first")
-        return self._server.server_port
+        return int(self._server.server_address[1])
 
     def start(self) -> Self:
+        """Bind and serve; ``ConfigError`` when the port cannot be bound (already in use)."""
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
-        self._server = make_server(
-            self.host, self.requested_port, self.app, threaded=True, request_handler=QuietHandler
-        )
+        listener = _listen(self.host, self.requested_port)
+        try:  # werkzeug serves a duplicate of the bound socket
+            self._server = make_server(
+                self.host,
+                self.requested_port,
+                self.app,
+                threaded=True,
+                request_handler=QuietHandler,
+                fd=listener.fileno(),
+            )
+        finally:
+            listener.close()
         # A short poll interval makes stop() take milliseconds instead of half a second.
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -71,13 +90,34 @@ class LoopbackServer:
         self._server = self._thread = None
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` and listening (``SO_REUSEADDR``, as werkzeug does)."""
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be 0 to 65535, got {port}")
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(LISTEN_BACKLOG)
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is already in use; choose another port, or 0 for any "
+                "free one"
+            ) from None
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return listener
+
+
 class SandboxServer:
     """Base of a platform sandbox: its WSGI ``app`` served on one loopback origin.
 
     A subclass builds its app, then calls ``super().__init__(app, host=..., port=..., name=...)``
     and adds its platform URLs on top of ``url``. ``port=0`` picks a free port; read it back from
     ``url`` after ``start()``. Usable as a context manager (``start()`` on enter, ``stop()`` on
-    exit).
+    exit). An app with a fault book (``app.faults``) has its stalls released on ``stop()``, so
+    an injected slow response never delays a shutdown.
     """
 
     def __init__(self, app: Callable, *, host: str, port: int, name: str) -> None:
@@ -96,7 +136,11 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
-        """Shut the server down and join its thread; a no-op when not running."""
+        """End injected stalls, shut the server down and join its thread; a no-op when not
+        running."""
+        faults = getattr(self.app, "faults", None)
+        if faults is not None:
+            faults.release()
         self._server.stop()
 
     def __enter__(self) -> Self:

@@ -294,6 +294,10 @@ class Store:
         with self._reading(tx) as conn:
             return repo.get_stream_states(conn, org_id)
 
+    def delete_stream_state(self, tx: Connection, org_id: str, stream: str) -> bool:
+        """Forget one stream's state in ``tx``; True if there was one."""
+        return repo.delete_stream_state(tx, org_id, stream)
+
     def clear_stream_states(self, org_id: str, *, tx: Connection | None = None) -> int:
         """Forget an org's stream states (the next sync is a full one); returns how many."""
         with self._writing(tx) as conn:

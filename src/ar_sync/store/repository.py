@@ -403,6 +403,14 @@ def get_stream_states(conn: Connection, org_id: str) -> dict[str, dict[str, Any]
     return {row.stream: row.state for row in conn.execute(query)}
 
 
+def delete_stream_state(conn: Connection, org_id: str, stream: str) -> bool:
+    """Forget one stream's state; True if there was one."""
+    query = delete(stream_states).where(
+        stream_states.c.org_id == org_id, stream_states.c.stream == stream
+    )
+    return bool(conn.execute(query).rowcount)
+
+
 def clear_stream_states(conn: Connection, org_id: str) -> int:
     """Forget every stream's state (the next sync reads everything); returns how many."""
     return conn.execute(delete(stream_states).where(stream_states.c.org_id == org_id)).rowcount

@@ -4,7 +4,8 @@ Conventions: every table hanging off an org has ``org_id`` first in its key and 
 to ``orgs`` with ``ON DELETE CASCADE`` (so ``delete_org`` removes everything); amounts are
 ``ExactDecimal(4)``, exchange rates ``ExactDecimal(10)``; instants are ``UTCDateTime``; calendar
 dates are ``DATE``; JSON documents are ``TEXT``. There is deliberately no column for a token or
-secret: credentials live in the keyring (``orgs.connection_id`` names the entry).
+secret in plain text: credentials live in the keyring (``orgs.connection_id`` names the entry) or,
+with the database vault, only as Fernet ciphertext in ``vault_entries``.
 
 Allocations have no foreign key to invoices or credits: a credit can be applied to an invoice
 that a later page (or a later sync) brings in.
@@ -187,4 +188,26 @@ aging_snapshot_lines = Table(
     Column("bucket", String(50), primary_key=True),
     Column("amount", Money(), nullable=True),
     Column("base_amount", Money(), nullable=True),
+)
+
+# The database vault (``ar_sync.store.vault``): one Fernet token per connection, holding the JSON
+# the keyring would hold. No foreign key: a connection is saved before its orgs are.
+vault_entries = Table(
+    "vault_entries",
+    metadata,
+    Column("connection_id", String(200), primary_key=True),
+    Column("ciphertext", Text, nullable=False),
+)
+
+# One run per org at a time (``ar_sync.store.locks``). No foreign key either: a lock names
+# what it guards (``org_id``), and deleting an org must not wait for a lock row.
+run_locks = Table(
+    "run_locks",
+    metadata,
+    Column("org_id", String(200), primary_key=True),
+    Column("holder_host", String(255), nullable=False),
+    Column("holder_pid", Integer, nullable=False),
+    Column("holder_token", String(64), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
 )
