@@ -1,5 +1,6 @@
-"""``make bench``: a full and a no-change sync of a large Xero and a large QuickBooks sandbox,
-how fast a sandbox generates and serves a large company, and aging speed.
+"""``make bench``: start-up time of the ``ar-sync`` command, a full and a no-change sync of a
+large Xero and a large QuickBooks sandbox, how fast a sandbox generates and serves a large
+company, and aging speed.
 
 Prints figures only, each next to its target where one is set; nothing here passes or fails
 (tests check what is generated and served, never how fast: a busy machine is not a bug). Each
@@ -8,7 +9,7 @@ memory reported is the sync's alone. API
 calls exclude the OAuth endpoints (token refresh, discovery document), which are listed apart.
 
     python benchmarks/bench.py [--invoices 20000] [--customers 2000] [--age-items 1000000]
-                               [--platform xero --platform quickbooks]
+                               [--platform xero --platform quickbooks] [--startup-runs 5]
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import math
 import os
 import random
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -89,7 +92,7 @@ def _xero_lower_bound(state: dict) -> tuple[int, dict[str, int]]:
         "Prepayments": sum(1 for c in state.get("Prepayments", []) if c["Status"] ==
                            "AUTHORISED"),
     }
-    return _pages(counts, single=("Organisation",))
+    return _pages(counts, single=SINGLE_CALLS)
 
 
 def _quickbooks_lower_bound(state: dict) -> tuple[int, dict[str, int]]:
@@ -107,10 +110,11 @@ def _quickbooks_lower_bound(state: dict) -> tuple[int, dict[str, int]]:
         "CreditMemo": positive(state.get("CreditMemo", []), "Balance"),
         "Payment": len(state.get("Payment", [])),
     }
-    return _pages(counts, single=("CompanyInfo", "Preferences"))
+    return _pages(counts, single=SINGLE_CALLS)
 
 
 LOWER_BOUNDS = {"xero": _xero_lower_bound, "quickbooks": _quickbooks_lower_bound}
+SINGLE_CALLS = ("Organisation", "CompanyInfo", "Preferences")  # one call each, not streams
 OAUTH_ENDPOINTS = ("connect/token", "oauth2/", "openid_configuration")
 
 
@@ -140,12 +144,20 @@ def bench_sync(platform: str, customers: int, invoices: int) -> None:
         _control(url, "calls", "DELETE")
         again_seconds, _ = _timed(["sync"], env)
         again_calls = _control(url, "calls")
+        # The daily re-read of the open documents, forced by its setting (0: at every sync).
+        _control(url, "calls", "DELETE")
+        daily_seconds, _ = _timed(["sync"], dict(env, AR_SYNC_OPEN_SET_HOURS="0"))
+        daily_calls = _control(url, "calls")
         bound, pages = LOWER_BOUNDS[platform](_control(url, "state"))
         api, oauth = _split(full_calls["by_endpoint"])
         again_api, again_oauth = _split(again_calls["by_endpoint"])
+        daily_api, _ = _split(daily_calls["by_endpoint"])
+        streams = len(pages) - sum(1 for name in pages if name in SINGLE_CALLS)
         print(f"{platform}: full sync of {invoices:,} open invoices, {customers:,} customers:")
         print(f"  API calls        {sum(api.values())} (lower bound {bound}: "
               + ", ".join(f"{k} {v}" for k, v in pages.items()) + ")")
+        print(f"  over the bound   {sum(api.values()) - bound} calls (target: at most one page "
+              f"per stream, {streams})")
         print(f"  by endpoint      {_listed(api)}")
         print(f"  OAuth calls      {_listed(oauth)}")
         print(f"  429s met         {full_calls['rate_limited']}")
@@ -155,6 +167,12 @@ def bench_sync(platform: str, customers: int, invoices: int) -> None:
         print(f"  API calls        {sum(again_api.values())} ({_listed(again_api)}); "
               f"OAuth: {_listed(again_oauth)}")
         print(f"  wall seconds     {again_seconds:.2f}")
+        extra = {k: v - again_api.get(k, 0) for k, v in daily_api.items()
+                 if v - again_api.get(k, 0)}
+        print(f"{platform}: the daily re-read of the open documents (AR_SYNC_OPEN_SET_HOURS):")
+        print(f"  API calls        {sum(daily_api.values())}, {sum(extra.values())} more than a "
+              f"sync with nothing changed ({_listed(extra)})")
+        print(f"  wall seconds     {daily_seconds:.2f}")
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
@@ -225,6 +243,34 @@ def bench_aging(count: int) -> None:
           f"({count / seconds:,.0f} items/s); total {report.total}")
 
 
+# What a user types, each with its target: (arguments, target in seconds).
+STARTUP_COMMANDS = ((["--help"], 0.5), (["version"], 0.5), (["orgs"], 1.0))
+
+
+def bench_startup(runs: int) -> None:
+    """Median wall time of ``ar-sync --help``, ``ar-sync version`` and ``ar-sync orgs`` over
+    ``runs`` runs each, through the installed ``ar-sync`` script, in a new AR_SYNC_HOME (no
+    orgs). The first ``orgs`` creates the store (a migration), so it is timed apart."""
+    script = shutil.which("ar-sync", path=os.path.dirname(sys.executable))
+    command = [script] if script else AR_SYNC
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, AR_SYNC_HOME=home)
+        env.pop("AR_SYNC_DB", None)
+
+        def run(args: list[str]) -> float:
+            start = time.perf_counter()
+            subprocess.run([*command, *args], env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True)
+            return time.perf_counter() - start
+
+        first_orgs = run(["orgs"])
+        print(f"start-up (median of {runs} runs, {os.path.basename(command[0])}):")
+        for args, target in STARTUP_COMMANDS:
+            median = statistics.median(run(args) for _ in range(runs))
+            print(f"  ar-sync {' '.join(args):<10} {median:.2f} s (target: under {target:g} s)")
+        print(f"  ar-sync orgs, first run (creates the store)  {first_orgs:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--invoices", type=int, default=20_000)
@@ -233,8 +279,10 @@ def main() -> None:
     parser.add_argument("--sandbox-invoices", type=int, default=20_000)
     parser.add_argument("--platform", action="append", choices=sorted(LOWER_BOUNDS),
                         help="repeatable; default: every platform")
+    parser.add_argument("--startup-runs", type=int, default=5)
     args = parser.parse_args()
     print(f"ar-sync benchmarks ({sys.version.split()[0]}, {os.cpu_count()} cores)")
+    bench_startup(args.startup_runs)
     for platform in args.platform or ["xero", "quickbooks"]:
         bench_sync(platform, args.customers, args.invoices)
     bench_sandbox(args.sandbox_invoices)

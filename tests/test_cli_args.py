@@ -7,8 +7,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from ar_sync_quickbooks.plugin import SAMPLE_COMPANY as QUICKBOOKS_SAMPLE
-from ar_sync_xero.plugin import SAMPLE_COMPANY as XERO_SAMPLE
+from ar_sync_quickbooks.sandbox.plugin import SAMPLE_COMPANY as QUICKBOOKS_SAMPLE
+from ar_sync_xero.sandbox.plugin import SAMPLE_COMPANY as XERO_SAMPLE
 
 from tests.xero.test_sandbox_command import _interrupt, _serve, _tenant_names
 
@@ -44,6 +44,16 @@ def test_help_is_unchanged_and_exits_0(cli):
     assert (result.code, result.err) == (0, "")
     assert "Usage: ar-sync aging [OPTIONS]" in result.out
     assert "--scheme" in result.out and "Error" not in result.out
+
+
+def test_flags_that_take_no_value_show_none_in_help(cli):
+    result = cli("sync", "--help")
+    assert result.code == 0
+    assert "<bool>" not in result.out
+    flags = [line.split()[0] for line in result.out.splitlines() if line.startswith("  --")]
+    assert flags == ["--org", "--all", "--full", "--wait", "--help"]
+    assert "  --all           Sync every connected org" in result.out
+    assert "  --wait SECONDS  When another run is syncing an org" in result.out
 
 
 def test_no_command_prints_the_help_and_exits_2(cli):

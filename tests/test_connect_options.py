@@ -22,6 +22,7 @@ from ar_sync_quickbooks.client import INTUIT_SANDBOX_API_URL, QuickBooksEndpoint
 from cryptography.fernet import Fernet
 
 from ar_sync.connector import load_plugin
+from ar_sync.sandbox.plugin import load_sandbox
 from ar_sync.credentials import sandbox_vault
 from ar_sync.domain import Org
 from tests.conformance.support import one_line_error, sync_ok
@@ -36,7 +37,7 @@ def sandbox() -> Iterator[Callable[[str], Any]]:
     handles: list[Any] = []
 
     def start(platform: str) -> Any:
-        handle = load_plugin(platform).start_sandbox()
+        handle = load_sandbox(platform).start()
         handles.append(handle)
         return handle
 

@@ -28,6 +28,7 @@ import pytest
 from ar_sync_xero.auth import DEFAULT_SCOPES
 
 from ar_sync.connector import load_plugin
+from ar_sync.sandbox.plugin import load_sandbox
 from tests.conformance.support import flat, stored_org
 
 ADDRESS_INTRO = "Open this address to let ar-sync read your {ledger} books:"
@@ -119,7 +120,7 @@ def sandbox() -> Iterator[Callable[[str], Any]]:
     handles: list[Any] = []
 
     def start(platform: str) -> Any:
-        handle = load_plugin(platform).start_sandbox()
+        handle = load_sandbox(platform).start()
         handles.append(handle)
         return handle
 

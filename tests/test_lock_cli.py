@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from ar_sync.connector import GenerateSpec, load_plugin
+from ar_sync.sandbox.plugin import GenerateSpec, load_sandbox
 from ar_sync.store import Store
 from ar_sync.store.locks import LockHolder, current_holder, run_lock
 from tests.conformance.support import one_line_error, summary
@@ -69,6 +69,20 @@ def _held_by(store: Store, org_id: str, process: subprocess.Popen[str]) -> LockH
             pytest.fail(f"the first sync ended before taking the lock: {out} {err}")
         threading.Event().wait(0.05)
     pytest.fail("the first sync never took the lock")
+
+
+def _running_run_recorded(store: Store, process: subprocess.Popen[str]) -> None:
+    """Wait (polling the run table) until ``process``'s sync has recorded its run as running."""
+    query = text("SELECT count(*) FROM sync_runs WHERE status = 'running'")
+    for _ in range(1200):
+        with store.engine.connect() as conn:
+            if conn.execute(query).scalar_one() == 1:
+                return
+        if process.poll() is not None:
+            out, err = process.communicate()
+            pytest.fail(f"the first sync ended before recording its run: {out} {err}")
+        threading.Event().wait(0.05)
+    pytest.fail("the first sync never recorded its run")
 
 
 def _finish(process: subprocess.Popen[str]) -> tuple[str, str]:
@@ -133,6 +147,7 @@ def test_a_killed_holder_s_lock_is_taken_over_by_the_next_sync(cli, xero_sandbox
     first = start_scheduled("sync")
     try:
         _held_by(store, org_id, first)
+        _running_run_recorded(store, first)  # killed before that, no run would be interrupted
     finally:
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=30)  # reaped: its pid is gone
@@ -151,7 +166,7 @@ def test_a_killed_holder_s_lock_is_taken_over_by_the_next_sync(cli, xero_sandbox
 def test_with_several_orgs_a_busy_one_is_reported_and_the_others_go_on(
     cli, xero_sandbox, ar_home, today
 ):
-    other = load_plugin("xero").start_sandbox(
+    other = load_sandbox("xero").start(
         generate=GenerateSpec(today=today, customers=5, invoices=20, seed=3)
     )
     try:

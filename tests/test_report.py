@@ -188,18 +188,18 @@ def test_renderers_refuse_a_report_aged_another_way() -> None:
 def test_csv_exact() -> None:
     text = render_csv([nz_org(), jp_org()], as_of=AS_OF, basis=Basis.DUE, scheme=Scheme.DAYS)
     assert text == (
-        "org_id,org_name,platform,base_currency,as_of,customer_id,customer_name,"
+        "row,org_id,org_name,platform,base_currency,as_of,customer_id,customer_name,"
         "current,1-30,31-60,61-90,91+,total\n"
-        "xero:t1,Kiwi Plumbing Ltd,xero,NZD,2026-11-23,c-2,acme,"
+        "customer,xero:t1,Kiwi Plumbing Ltd,xero,NZD,2026-11-23,c-2,acme,"
         "1000.00,200.50,0.00,0.00,0.00,1200.50\n"
-        'xero:t1,Kiwi Plumbing Ltd,xero,NZD,2026-11-23,c-3,"Bolt, Nuts & Co",'
+        'customer,xero:t1,Kiwi Plumbing Ltd,xero,NZD,2026-11-23,c-3,"Bolt, Nuts & Co",'
         "0.00,0.00,0.00,600.00,0.00,600.00\n"
-        "xero:t1,Kiwi Plumbing Ltd,xero,NZD,2026-11-23,c-1,Zed Ltd,"
+        "customer,xero:t1,Kiwi Plumbing Ltd,xero,NZD,2026-11-23,c-1,Zed Ltd,"
         "0.00,0.00,400.00,0.00,1234.56,1634.56\n"
-        "xero:t1,Kiwi Plumbing Ltd,xero,NZD,2026-11-23,,TOTAL,"
+        "total,xero:t1,Kiwi Plumbing Ltd,xero,NZD,2026-11-23,,,"
         "1000.00,200.50,400.00,600.00,1234.56,3435.06\n"
-        "quickbooks:9,Tokyo KK,quickbooks,JPY,2026-11-23,k1,k1,0,50000,0,0,0,50000\n"
-        "quickbooks:9,Tokyo KK,quickbooks,JPY,2026-11-23,,TOTAL,0,50000,0,0,0,50000\n"
+        "customer,quickbooks:9,Tokyo KK,quickbooks,JPY,2026-11-23,k1,k1,0,50000,0,0,0,50000\n"
+        "total,quickbooks:9,Tokyo KK,quickbooks,JPY,2026-11-23,,,0,50000,0,0,0,50000\n"
     )
 
 
@@ -214,14 +214,14 @@ def test_csv_months_scheme_header_and_an_org_without_customers() -> None:
     )
     text = render_csv([empty], as_of=AS_OF, basis=Basis.INVOICE, scheme=Scheme.MONTHS)
     assert text == (
-        "org_id,org_name,platform,base_currency,as_of,customer_id,customer_name,"
+        "row,org_id,org_name,platform,base_currency,as_of,customer_id,customer_name,"
         "<1 month,1 month,2 months,3 months,older,total\n"
-        "xero:t2,Empty Ltd,xero,NZD,2026-11-23,,TOTAL,0.00,0.00,0.00,0.00,0.00,0.00\n"
+        "total,xero:t2,Empty Ltd,xero,NZD,2026-11-23,,,0.00,0.00,0.00,0.00,0.00,0.00\n"
     )
 
 
-def render(orgs: list[OrgAging]) -> str:
-    console = Console(file=io.StringIO(), width=100, color_system=None)
+def render(orgs: list[OrgAging], width: int = 100) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
     for table in render_table(orgs, as_of=AS_OF, basis=Basis.DUE, scheme=Scheme.DAYS):
         console.print(table)
     out = console.file.getvalue()  # type: ignore[attr-defined]
@@ -274,13 +274,13 @@ def test_table_keeps_separators_and_folds_long_names_within_100_columns() -> Non
 
 
 def test_table_drops_separators_rather_than_cut_amounts() -> None:
-    # Six columns of 12-digit amounts with separators would not fit in 100 columns.
-    out = render([big_org("123456789.99")])
+    # Six columns of 10-digit amounts with separators would leave no room for names in 80.
+    out = render([big_org("1234567.99")], width=80)
     lines = out.splitlines()
-    assert all(len(line) <= 100 for line in lines)
+    assert all(len(line) <= 80 for line in lines)
     assert "…" not in out
     totals = next(line for line in lines if line.startswith("TOTAL")).split()
-    assert totals == ["TOTAL", *["123456789.99"] * 5, "617283949.95"]
+    assert totals == ["TOTAL", *["1234567.99"] * 5, "6172839.95"]
 
 
 def test_net_credit_is_negative_and_negative_zero_is_shown_as_zero() -> None:

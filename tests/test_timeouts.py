@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from ar_sync_xero.plugin import SAMPLE_COMPANY
+from ar_sync_xero.sandbox.plugin import SAMPLE_COMPANY
 from ar_sync_xero.sandbox import XeroSandbox, load_company
 
 from ar_sync.errors import ConfigError, RetriableSourceError

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from ar_sync_xero.plugin import SAMPLE_COMPANY
+from ar_sync_xero.sandbox.plugin import SAMPLE_COMPANY
 from ar_sync_xero.sandbox import XeroSandbox, load_company
 
 from ar_sync.errors import FatalSourceError, RetriableSourceError

@@ -21,7 +21,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 
-from ar_sync.connector import GenerateSpec
+from ar_sync.sandbox.plugin import GenerateSpec
 from ar_sync.settings import Settings, VaultKind, load_settings
 from ar_sync.store import Store
 from ar_sync.store.tables import vault_entries

@@ -4,9 +4,10 @@
 
 1. waits for the realm's pacer (under 500 calls a minute and 10 in flight, QuickBooks' limits);
 2. refreshes the access token first when it has under ``REFRESH_MARGIN`` seconds left, and once
-   more on a 401 (python-quickbooks never refreshes on its own); every refresh saves the rotated
-   refresh token to the vault before the new access token is used, because QuickBooks rotates
-   refresh tokens and refuses the previous one;
+   more on a 401 (python-quickbooks never refreshes on its own; the refresh itself is
+   ``auth.refresh_tokens``); every refresh saves the rotated refresh token to the vault before
+   the new access token is used, because QuickBooks rotates refresh tokens and refuses the
+   previous one;
 3. translates python-quickbooks, intuit-oauth and transport exceptions into ``ar_sync.errors``.
    python-quickbooks' exceptions carry no HTTP status or headers, so the client's
    ``process_request`` (the library's own seam) records the last response's status and headers:
@@ -15,9 +16,13 @@
    with tenacity, honouring ``Retry-After`` when QuickBooks sends one; every retry is told to
    ``stats.on_retry``.
 
-Timeouts (``ar_sync.timeouts``) bound every request: python-quickbooks' ``process_request`` and
-intuit-oauth's ``AuthClient`` (a ``requests.Session`` whose discovery and token calls name no
-timeout) are subclassed at their own seams; no library global is touched.
+Timeouts (``ar_sync.timeouts``) bound every request: python-quickbooks' ``process_request`` is
+subclassed at the library's own seam (intuit-oauth's ``AuthClient`` likewise, in ``auth.py``);
+no library global is touched.
+
+The requests the connector and the writer make are methods here: ``query``, ``read``,
+``change_data_capture``, ``report``; ``create``, ``upload`` and ``send_invoice``, which carry a
+``requestid``.
 
 Every call is made with ``use_decimal=True`` and ``minorversion=75``; models get ``qb=`` always.
 """
@@ -51,9 +56,16 @@ from ar_sync.errors import (
 )
 from ar_sync.oauth import reconnect_hint
 from ar_sync.pacing import RateLimits, RequestPacer
-from ar_sync.redact import register_secret
 from ar_sync.retry import RetryPolicy, call_with_retries
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts, timed_out
+from ar_sync_quickbooks.auth import (
+    DISCOVERY_ENDPOINT_NAME,
+    RECONNECT_HINT,
+    TOKEN_ENDPOINT_NAME,
+    new_auth_client,
+    refresh_tokens,
+    translate_oauth,
+)
 from ar_sync_quickbooks.mapping import PLATFORM
 
 T = TypeVar("T")
@@ -63,11 +75,7 @@ MINOR_VERSION = 75  # Intuit serves 1-74 as 75 since 2025-08-01
 # 500 calls a minute and 10 in flight per app and realm; a little headroom for clock skew.
 QUICKBOOKS_LIMITS = RateLimits(per_window=490, window_seconds=60.0, concurrent=10)
 REFRESH_MARGIN = 300.0  # seconds of access-token life below which we refresh before a call
-STALE_OBJECT = "5010"  # Fault code of a write naming an out-of-date SyncToken
 THROTTLED = "3001"
-TOKEN_ENDPOINT_NAME = "POST oauth2/v1/tokens/bearer"
-DISCOVERY_ENDPOINT_NAME = "GET .well-known/openid_configuration"  # read once per client
-RECONNECT_HINT = reconnect_hint(PLATFORM)
 PRODUCTION, DEVELOPMENT = "production", "development"  # ``--environment``'s values
 # Development keys reach only Intuit's sandbox companies, served from this host
 # (https://developer.intuit.com/app/developer/qbo/docs/develop/sandboxes/manage-your-sandboxes,
@@ -152,86 +160,6 @@ class QuickBooksEndpoints:
         )
 
 
-class _TimedAuthClient(AuthClient):
-    """intuit-oauth's client with ``timeouts`` on every request it sends itself (the discovery
-    document in the constructor, token calls), which intuit-oauth makes with no timeout."""
-
-    def __init__(self, *args: Any, timeouts: Timeouts, **kwargs: Any) -> None:
-        self.timeouts = timeouts  # before super().__init__, which reads the discovery document
-        super().__init__(*args, **kwargs)
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("timeout") is None and len(args) < 7:  # Session.request's 7th: timeout
-            kwargs["timeout"] = self.timeouts.pair()
-        return super().request(method, url, *args, **kwargs)
-
-
-def new_auth_client(
-    endpoints: QuickBooksEndpoints,
-    *,
-    client_id: str,
-    client_secret: str,
-    redirect_uri: str = "http://127.0.0.1/callback",
-    access_token: str | None = None,
-    refresh_token: str | None = None,
-    timeouts: Timeouts = DEFAULT_TIMEOUTS,
-) -> AuthClient:
-    """An intuit-oauth client reading its endpoints from ``endpoints.discovery``; every request
-    it sends is bounded by ``timeouts``."""
-    try:
-        return _TimedAuthClient(
-            client_id,
-            client_secret,
-            redirect_uri,
-            endpoints.discovery,
-            access_token=access_token,
-            refresh_token=refresh_token,
-            timeouts=timeouts,
-        )
-    except AuthClientError as exc:
-        raise RetriableSourceError(
-            f"QuickBooks' OAuth discovery document answered HTTP {exc.status_code}"
-        ) from None
-    except requests.RequestException as exc:
-        raise RetriableSourceError(
-            f"cannot reach QuickBooks' OAuth discovery document: {type(exc).__name__}"
-        ) from None
-
-
-def token_document(auth: AuthClient, *, now: float) -> dict[str, Any]:
-    """What the vault keeps of a token response: both tokens and when each expires (epoch s)."""
-    register_secret(auth.access_token)
-    register_secret(auth.refresh_token)
-    return {
-        "access_token": auth.access_token,
-        "refresh_token": auth.refresh_token,
-        "expires_at": now + float(getattr(auth, "expires_in", None) or 3600),
-        "refresh_expires_at": now
-        + float(getattr(auth, "x_refresh_token_expires_in", None) or 100 * 86_400),
-    }
-
-
-def oauth_error(exc: AuthClientError) -> str:
-    """The OAuth ``error`` code of a failed token call (never the body, which may echo input)."""
-    try:
-        body = exc.response.json()
-    except ValueError:
-        body = None
-    error = body.get("error") if isinstance(body, dict) else None
-    return str(error) if error else f"HTTP {exc.status_code}"
-
-
-def translate_oauth(exc: AuthClientError, what: str, hint: str = RECONNECT_HINT) -> ArSyncError:
-    """A failed intuit-oauth call (``what``: "a token refresh", "the authorization code") as an
-    error of the tree: 429 and 5xx are worth retrying, anything else means connecting again
-    (``hint`` says how)."""
-    if exc.status_code == 429 or exc.status_code >= 500:
-        return RetriableSourceError(
-            f"QuickBooks' token service answered {exc.status_code} to {what}"
-        )
-    return AuthError(f"QuickBooks refused {what} ({oauth_error(exc)}); {hint}")
-
-
 class _ObservedQuickBooks(QuickBooks):
     """python-quickbooks with ``timeouts`` and the last response's status and headers kept.
 
@@ -257,10 +185,6 @@ class _ObservedQuickBooks(QuickBooks):
 
     def last_response(self) -> tuple[int | None, Any]:
         return getattr(self._observed, "status", None), getattr(self._observed, "headers", {})
-
-
-class StaleObject(FatalSourceError):
-    """A write named an out-of-date ``SyncToken`` (Fault 5010); re-read and try again."""
 
 
 def translate(
@@ -298,14 +222,12 @@ def translate(
             return RetriableSourceError(
                 f"QuickBooks answered {status} on {endpoint}", reason=f"HTTP {status}"
             )
-        if code == STALE_OBJECT:
-            return StaleObject(f"QuickBooks refused {endpoint}: stale SyncToken (5010)")
         if status == 200 or "Error reading json response" in str(exc.message):
             return RetriableSourceError(
                 f"QuickBooks sent a malformed response for {endpoint}",
                 reason="malformed response",
             )
-        return FatalSourceError(f"QuickBooks refused {endpoint} ({code}): {exc.message}")
+        return FatalSourceError(f"QuickBooks refused {endpoint} ({code}): {_explained(exc)}")
     if isinstance(exc, InsecureTransportError):
         return ConfigError("QuickBooks' API address must use https")
     if isinstance(exc, AuthClientError):
@@ -413,20 +335,13 @@ class QuickBooksClient:
             secret = self._secret()
             auth = self._auth_client(secret["token"])
             self.stats.count(TOKEN_ENDPOINT_NAME)
-            try:
-                auth.refresh(refresh_token=secret["token"]["refresh_token"])
-            except AuthClientError as exc:
-                raise translate_oauth(
-                    exc, "a token refresh", self.endpoints.reconnect_hint
-                ) from None
-            except requests.Timeout as exc:
-                which = "connect" if isinstance(exc, requests.ConnectTimeout) else "read"
-                raise timed_out("QuickBooks", TOKEN_ENDPOINT_NAME, which, self.timeouts) from None
-            except requests.RequestException as exc:
-                raise RetriableSourceError(
-                    f"cannot reach QuickBooks' token service: {type(exc).__name__}"
-                ) from None
-            secret["token"] = token_document(auth, now=self._clock())
+            secret["token"] = refresh_tokens(
+                auth,
+                secret["token"]["refresh_token"],
+                now=self._clock(),
+                hint=self.endpoints.reconnect_hint,
+                timeouts=self.timeouts,
+            )
             self._vault.save(self._connection_id, secret)
             log.info("saved a refreshed QuickBooks token for connection %s", self._connection_id)
             self._build(secret["token"])
@@ -498,44 +413,51 @@ class QuickBooksClient:
             raise RetriableSourceError(f"QuickBooks sent a malformed {name} report")
         return body
 
-    def sparse_update(
-        self,
-        entity: str,
-        entity_id: str,
-        fields: dict[str, Any],
-        *,
-        request_id: str,
-        sync_token: str | None = None,
+    # -- writes (``request_id``: QuickBooks' ``requestid``, at most 50 characters) -------------
+    def create(self, entity: str, body: dict[str, Any], *, request_id: str) -> dict[str, Any]:
+        """``POST <entity>`` creating one record; the record as QuickBooks returns it."""
+        answer = self.call(
+            f"POST {entity.lower()}",
+            lambda qb: qb.create_object(entity, json.dumps(body), request_id=request_id),
+        )
+        return _envelope(answer, entity, f"the new {entity}")
+
+    def upload(
+        self, metadata: dict[str, Any], content: bytes, *, request_id: str
     ) -> dict[str, Any]:
-        """Change only ``fields`` of one entity; the entity as QuickBooks returns it.
+        """``POST upload``: one file and its Attachable ``metadata`` (which must name its
+        ``ContentType``); the Attachable. QuickBooks answers a refused upload with HTTP 200 and
+        the fault inside ``AttachableResponse`` (the recorded
+        ../shared/fixtures/quickbooks/recorded_json/upload_error_in_attachableresponse), which
+        is translated like any other fault."""
+        answer = self.call(
+            "POST upload",
+            lambda qb: qb.create_object(
+                "Attachable", json.dumps(metadata), _file_bytes=content, request_id=request_id
+            ),
+        )
+        items = answer.get("AttachableResponse") if isinstance(answer, dict) else None
+        item = items[0] if isinstance(items, list) and items else None
+        if isinstance(item, dict) and isinstance(item.get("Fault"), dict):
+            (error, *_) = item["Fault"].get("Error") or [{}]
+            code, detail = error.get("code", "?"), error.get("Detail") or error.get("Message")
+            raise FatalSourceError(f"QuickBooks refused POST upload ({code}): {detail}")
+        return _envelope(item, "Attachable", "the uploaded file")
 
-        ``sync_token`` is the version the change was decided on (read afresh when None). When
-        QuickBooks answers that it is stale (Fault 5010: someone changed the entity since), the
-        entity is re-read and the write retried once with the current token. ``request_id``
-        (at most 48 characters) makes each attempt idempotent on QuickBooks' side, so a retry
-        after a dropped connection is not applied twice.
-        """
-        token = sync_token if sync_token is not None else self._sync_token(entity, entity_id)
-        for attempt in (1, 2):
-            body = {"Id": entity_id, "SyncToken": token, "sparse": True, **fields}
-            try:
-                answer = self.call(
-                    f"POST {entity.lower()}",
-                    lambda qb, b=body, rid=f"{request_id}-{attempt}": qb.update_object(
-                        entity, json.dumps(b, default=str), request_id=rid
-                    ),
-                )
-            except StaleObject:
-                if attempt == 2:
-                    raise
-                log.info("stale SyncToken on %s %s: re-reading once", entity, entity_id)
-                token = self._sync_token(entity, entity_id)
-                continue
-            return _envelope(answer, entity, f"{entity} {entity_id}")
-        raise AssertionError("unreachable")
-
-    def _sync_token(self, entity: str, entity_id: str) -> str:
-        return str(self.read(entity, entity_id).get("SyncToken"))
+    def send_invoice(self, invoice_id: str, *, request_id: str) -> dict[str, Any]:
+        """``POST invoice/<id>/send`` (to the invoice's ``BillEmail``); the invoice as sent.
+        python-quickbooks' ``Invoice.send`` cannot pass a ``requestid``; its ``post`` can
+        (the notes §4.6)."""
+        answer = self.call(
+            "POST invoice/{id}/send",
+            lambda qb: qb.post(
+                f"{qb.api_url}/company/{qb.company_id}/invoice/{invoice_id}/send",
+                None,
+                "application/octet-stream",
+                request_id=request_id,
+            ),
+        )
+        return _envelope(answer, "Invoice", f"invoice {invoice_id}")
 
     def close(self) -> None:
         with self._lock:
@@ -544,6 +466,13 @@ class QuickBooksClient:
             if self._qb is not None and self._qb.session is not None:
                 self._qb.session.close()
             self._auth = self._qb = None
+
+
+def _explained(exc: QuickbooksException) -> str:
+    """A fault's message, and its detail when that says more (QuickBooks' details name the
+    rule broken: "Business Validation Error: ..."; they hold no credentials)."""
+    message, detail = str(exc.message or "").strip(), str(exc.detail or "").strip()
+    return f"{message}: {detail}" if detail and detail != message else message
 
 
 def _envelope(body: Any, key: str, what: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Every function takes one entity as python-quickbooks returns it with ``use_decimal=True`` (a
 ``dict`` whose amounts are ``Decimal``) and returns a domain record. A record that cannot be
-understood raises ``DataError`` naming it; the connector counts it and goes on.
+understood raises ``DataError`` naming it; the connector counts it and goes on. So does one
+with an amount the store cannot hold (``money.check_storable``: QuickBooks writes line amounts
+with up to 5 decimal places, ar-sync stores 4), rather than failing the page when it is written.
 
 QuickBooks' rules, as mapped here:
 
@@ -40,6 +42,7 @@ from ar_sync.domain import (
     make_org_id,
 )
 from ar_sync.errors import DataError
+from ar_sync.money import AMOUNT_PLACES, RATE_PLACES, check_storable
 
 PLATFORM = "quickbooks"
 # What QuickBooks writes into PrivateNote when a document is voided: "Voided", or "Voided - "
@@ -82,7 +85,16 @@ def _day(entity: Json, field: str, record_id: str) -> date:
         raise DataError(f"{field} is not a date: {text!r}", record_id=record_id) from None
 
 
-def _amount(entity: Json, field: str, record_id: str, default: Decimal | None = None) -> Decimal:
+def _amount(
+    entity: Json,
+    field: str,
+    record_id: str,
+    default: Decimal | None = None,
+    *,
+    places: int = AMOUNT_PLACES,
+) -> Decimal:
+    """``entity[field]`` as a ``Decimal`` the store can hold (at most ``places`` decimal places:
+    QuickBooks allows 5 on a line amount, ar-sync stores 4); ``DataError`` otherwise."""
     value = entity.get(field)
     if value in (None, ""):
         if default is None:
@@ -94,7 +106,7 @@ def _amount(entity: Json, field: str, record_id: str, default: Decimal | None = 
         raise DataError(f"{field} is not an amount: {value!r}", record_id=record_id) from None
     if not amount.is_finite():
         raise DataError(f"{field} is not an amount: {value!r}", record_id=record_id)
-    return amount
+    return check_storable(amount, field, record_id=record_id, places=places)
 
 
 def parse_instant(text: str) -> datetime:
@@ -126,7 +138,7 @@ def _currency(entity: Json, base_currency: str) -> str:
 
 
 def _rate(entity: Json, record_id: str) -> Decimal:
-    rate = _amount(entity, "ExchangeRate", record_id, default=Decimal(1))
+    rate = _amount(entity, "ExchangeRate", record_id, default=Decimal(1), places=RATE_PLACES)
     if rate <= 0:
         raise DataError(f"ExchangeRate must be positive, got {rate}", record_id=record_id)
     return rate

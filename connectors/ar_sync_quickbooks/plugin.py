@@ -1,4 +1,6 @@
-"""The QuickBooks Online plugin registered under the ``ar_sync.connectors`` entry-point group.
+"""The QuickBooks Online plugin registered under the ``ar_sync.connectors`` entry-point group as
+``ar_sync_quickbooks.plugin:plugin``: ``connect`` (OAuth, with ``auth.py``), ``open`` (a
+connector for reads), ``open_writer`` (a writer) and ``sandbox`` (the local emulator).
 
 ``connect`` runs Intuit's authorization-code flow with ``state``: the user approves one company,
 and the redirect carries ``code``, ``state`` and ``realmId``. One connection (one keyring entry)
@@ -21,32 +23,31 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
-from ar_sync.connector import ConnectOptions, CredentialVault, GenerateSpec
+from ar_sync.connector import ConnectOptions, CredentialVault
 from ar_sync.domain import Org, make_org_id
 from ar_sync.errors import AuthError, ConfigError, SourceError
 from ar_sync.oauth import check_redirect_uri, client_credentials, new_state, run_authorization
-from ar_sync.sandbox_options import sandbox_companies
+from ar_sync.retry import RetryPolicy
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
+from ar_sync_quickbooks import auth
 from ar_sync_quickbooks.client import (
     DEVELOPMENT,
     PRODUCTION,
     QuickBooksClient,
     QuickBooksEndpoints,
-    new_auth_client,
-    token_document,
-    translate_oauth,
 )
 from ar_sync_quickbooks.connector import QuickBooksConnector
 from ar_sync_quickbooks.mapping import PLATFORM
+from ar_sync_quickbooks.writer import WRITE_RETRY, QuickBooksWriter
+
+if TYPE_CHECKING:
+    from ar_sync.sandbox.plugin import SandboxPlugin
 
 DEFAULT_REDIRECT_PORT = 8765  # Intuit needs the exact redirect URI registered, port included
-SAMPLE_COMPANY = Path(__file__).parent / "sandbox" / "samples" / "small_company.json"
 # Intuit redirects only to https URIs, never to an IP address; http://localhost is accepted for
 # sandbox (development) environments only
 # (https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/set-redirect-uri).
@@ -94,7 +95,6 @@ def check_redirect_options(options: ConnectOptions) -> None:
 class QuickBooksPlugin:
     platform = PLATFORM
     display_name = "QuickBooks Online"
-    company_marker = "CompanyInfo"  # sandbox company files: see sandbox/company.py
 
     def connect(
         self,
@@ -115,35 +115,36 @@ class QuickBooksPlugin:
             display_name=self.display_name,
         )
         state = new_state()
-        auth = new_auth_client(
+        auth_client = auth.new_auth_client(
             endpoints, client_id=client_id, client_secret=client_secret, timeouts=options.timeouts
         )
-
-        def authorization_url(redirect_uri: str) -> str:
-            auth.redirect_uri = redirect_uri  # intuit-oauth repeats it in the code exchange
-            return auth.get_authorization_url([Scopes.ACCOUNTING], state_token=state)
-
         try:
             redirect, _ = run_authorization(
                 options,
                 default_port=DEFAULT_REDIRECT_PORT,
                 state=state,
                 ledger="QuickBooks",
-                authorization_url=authorization_url,
+                authorization_url=lambda uri: auth.authorization_url(
+                    auth_client, redirect_uri=uri, state=state
+                ),
                 echo=echo,
             )
             realm_id = redirect.get("realmId")
             if not realm_id:
                 raise AuthError("QuickBooks' authorization redirect carried no realmId (company)")
-            auth.get_bearer_token(redirect["code"], realm_id=realm_id)
+            token = auth.exchange_code(
+                auth_client, code=redirect["code"], realm_id=realm_id, now=time.time()
+            )
         except AuthClientError as exc:
-            raise translate_oauth(exc, "the authorization code", CODE_EXCHANGE_HINT) from None
+            raise auth.translate_oauth(
+                exc, "the authorization code", CODE_EXCHANGE_HINT
+            ) from None
         except OSError as exc:
             raise SourceError(
                 f"cannot reach QuickBooks' token service: {type(exc).__name__}"
             ) from None
         finally:
-            auth.close()
+            auth_client.close()
         connection_id = f"{PLATFORM}:{uuid.uuid4()}"
         vault.save(
             connection_id,
@@ -151,7 +152,7 @@ class QuickBooksPlugin:
                 "client_id": client_id,
                 "client_secret": client_secret,
                 "realm_id": realm_id,
-                "token": token_document(auth, now=time.time()),
+                "token": token,
             },
         )
         placeholder = Org(
@@ -173,34 +174,33 @@ class QuickBooksPlugin:
     def open(
         self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
     ) -> QuickBooksConnector:
-        client = QuickBooksClient(
-            endpoints=QuickBooksEndpoints.for_api_url(org.api_url),
-            vault=vault,
-            connection_id=org.connection_id,
-            realm_id=org.tenant_id,
-            timeouts=timeouts,
-        )
-        return QuickBooksConnector(org, client)
+        return QuickBooksConnector(org, _client(org, vault, timeouts))
 
-    def start_sandbox(
-        self,
-        *,
-        company_files: list[Path] | None = None,
-        generate: GenerateSpec | None = None,
-        port: int = 0,
-    ) -> Any:
-        from ar_sync_quickbooks.sandbox import QuickBooksSandbox, generate_company, load_company
+    def open_writer(
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> QuickBooksWriter:
+        return QuickBooksWriter(org, _client(org, vault, timeouts, retry=WRITE_RETRY))
 
-        companies = sandbox_companies(
-            company_files,
-            generate,
-            load=load_company,
-            generate_company=generate_company,
-            sample=SAMPLE_COMPANY,
-        )
-        sandbox = QuickBooksSandbox(companies, port=port)
-        sandbox.start()
+    @property
+    def sandbox(self) -> SandboxPlugin:
+        """The local emulator (``ar_sync_quickbooks.sandbox``), imported when first asked for."""
+        from ar_sync_quickbooks.sandbox.plugin import plugin as sandbox
+
         return sandbox
+
+
+def _client(
+    org: Org, vault: CredentialVault, timeouts: Timeouts, retry: RetryPolicy = RetryPolicy()
+) -> QuickBooksClient:
+    """The python-quickbooks client of a stored org (one realm and its grant)."""
+    return QuickBooksClient(
+        endpoints=QuickBooksEndpoints.for_api_url(org.api_url),
+        vault=vault,
+        connection_id=org.connection_id,
+        realm_id=org.tenant_id,
+        timeouts=timeouts,
+        retry=retry,
+    )
 
 
 plugin = QuickBooksPlugin()

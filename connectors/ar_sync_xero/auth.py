@@ -1,8 +1,12 @@
-"""Xero's authorization-code flow (with PKCE and ``state``) and the code exchange.
+"""Xero's OAuth: the authorization URL (PKCE and ``state``), the code exchange, the refresh
+and the token document.
 
-xero-python has no authorization-URL builder or code exchange, so both live here; refreshing is
-left to the SDK. The token document we store is the token endpoint's JSON plus ``expires_at``
-(epoch seconds) and ``scope`` as a list, which is the shape the SDK's token getter expects.
+xero-python has no authorization-URL builder or code exchange, so both live here. Refreshing
+is the SDK's (within 60 s of expiry, through the client's token getter and saver);
+``RoutedOAuth2Token`` points it at our token URL. The token document we store is the token
+endpoint's JSON plus ``expires_at`` (epoch seconds) and ``scope`` as a list
+(``normalise_token``), the shape the SDK's token getter expects; ``sdk_token`` is that document
+cut to the SDK's keys.
 """
 
 from __future__ import annotations
@@ -14,12 +18,19 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from xero_python.api_client.oauth2 import OAuth2Token
 
 from ar_sync.errors import AuthError, SourceError
 from ar_sync.oauth import Pkce
 from ar_sync.redact import register_secret
-from ar_sync_xero.client import XeroEndpoints
+
+if TYPE_CHECKING:
+    from ar_sync_xero.client import XeroEndpoints
+
+TOKEN_KEYS = ("access_token", "refresh_token", "id_token", "scope", "expires_in", "expires_at",
+              "token_type")
 
 # Granular scopes (apps created from March 2026 must use them; older apps migrate by 2027).
 # Granular scopes (developer.xero.com/faq/granular-scopes): the aged report reconciles customers,
@@ -122,3 +133,20 @@ def _oauth_error(exc: urllib.error.HTTPError) -> str:
     except ValueError:
         return f"HTTP {exc.code}"
     return str(body.get("error") or f"HTTP {exc.code}")
+
+
+def sdk_token(token: dict[str, Any]) -> dict[str, Any]:
+    """A stored (or freshly refreshed) token document cut to the keys the SDK reads and writes."""
+    return {key: token.get(key) for key in TOKEN_KEYS}
+
+
+class RoutedOAuth2Token(OAuth2Token):
+    """The SDK's token, refreshing at our token URL (the SDK's is a class-wide constant)."""
+
+    def __init__(self, *, client_id: str, client_secret: str, token_url: str) -> None:
+        super().__init__(client_id=client_id, client_secret=client_secret)
+        self.token_url = token_url
+
+    def call_refresh_token_api(self, token_api: Any) -> dict[str, Any]:
+        token_api.refresh_token_url = self.token_url
+        return super().call_refresh_token_api(token_api)

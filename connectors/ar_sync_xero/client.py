@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 import urllib3.exceptions
 from xero_python.accounting import AccountingApi
 from xero_python.api_client import ApiClient, Configuration
-from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import (
     AccessTokenExpiredError,
     ApiException,
@@ -53,6 +52,7 @@ from ar_sync.oauth import reconnect_hint
 from ar_sync.pacing import RateLimits, RequestPacer
 from ar_sync.retry import RetryPolicy, call_with_retries
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts, timed_out
+from ar_sync_xero.auth import RoutedOAuth2Token, sdk_token
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -60,8 +60,6 @@ log = logging.getLogger(__name__)
 # Xero allows 60 calls a minute and 5 in flight per tenant. One call of headroom absorbs the
 # difference between our clock and Xero's fixed windows.
 XERO_LIMITS = RateLimits(per_window=59, window_seconds=60.0, concurrent=5)
-_TOKEN_KEYS = ("access_token", "refresh_token", "id_token", "scope", "expires_in", "expires_at",
-               "token_type")
 RECONNECT_HINT = reconnect_hint("xero")
 
 
@@ -106,18 +104,6 @@ class XeroEndpoints:
     def reconnect_hint(self) -> str:
         """What to run when the grant is gone (a sandbox's base URL is ``identity_base``)."""
         return reconnect_hint("xero", sandbox_url=self.identity_base if self.sandbox else None)
-
-
-class _RoutedOAuth2Token(OAuth2Token):
-    """The SDK's token, refreshing at our token URL (the SDK's is a class-wide constant)."""
-
-    def __init__(self, *, client_id: str, client_secret: str, token_url: str) -> None:
-        super().__init__(client_id=client_id, client_secret=client_secret)
-        self.token_url = token_url
-
-    def call_refresh_token_api(self, token_api: Any) -> dict[str, Any]:
-        token_api.refresh_token_url = self.token_url
-        return super().call_refresh_token_api(token_api)
 
 
 class _TimedRESTClient(RESTClientObject):
@@ -253,7 +239,7 @@ class XeroClient:
         config = Configuration()
         # The first Configuration in a process is a shared default that ignores constructor
         # arguments (see the notes), so the token is set as an attribute afterwards.
-        config.oauth2_token = _RoutedOAuth2Token(
+        config.oauth2_token = RoutedOAuth2Token(
             client_id=secret["client_id"],
             client_secret=secret["client_secret"],
             token_url=endpoints.token_url,
@@ -274,13 +260,12 @@ class XeroClient:
     # -- tokens ---------------------------------------------------------------------------
     def _get_token(self) -> dict[str, Any]:
         secret = self._vault.load(self._connection_id) or {}
-        token = secret.get("token") or {}
-        return {key: token.get(key) for key in _TOKEN_KEYS}
+        return sdk_token(secret.get("token") or {})
 
     def _save_token(self, token: dict[str, Any]) -> None:
         """Persist a rotated token at once: losing it would lock the user out."""
         secret = self._vault.load(self._connection_id) or {}
-        secret["token"] = {key: token.get(key) for key in _TOKEN_KEYS}
+        secret["token"] = sdk_token(token)
         self._vault.save(self._connection_id, secret)
         log.info("saved a refreshed Xero token for connection %s", self._connection_id)
 

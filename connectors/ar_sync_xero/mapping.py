@@ -3,7 +3,9 @@
 Each ``*_from_xero`` function takes one SDK model (already deserialised, money as ``Decimal``)
 and returns a domain record, or ``None`` for documents that are not receivables at all (``ACCPAY``
 bills, supplier credit notes, spend-money overpayments). A record that cannot be understood raises
-``DataError`` naming it; the connector counts it and goes on.
+``DataError`` naming it; the connector counts it and goes on. So does one with an amount the
+store cannot hold (``money.check_storable``: more than 4 decimal places), rather than failing
+the whole page when it is written.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ar_sync.domain import (
     make_org_id,
 )
 from ar_sync.errors import DataError
+from ar_sync.money import RATE_PLACES, check_storable
 from ar_sync_xero.timezones import iana_timezone
 
 PLATFORM = "xero"
@@ -81,9 +84,11 @@ def _utc(moment: datetime, record_id: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _rate(value: Decimal | None) -> Decimal:
+def _rate(value: Decimal | None, record_id: str) -> Decimal:
     """Xero omits CurrencyRate (or sends 1) for base-currency documents."""
-    return Decimal(1) if value in (None, 0) else Decimal(value)
+    if value in (None, 0):
+        return Decimal(1)
+    return check_storable(Decimal(value), "CurrencyRate", record_id=record_id, places=RATE_PLACES)
 
 
 def org_from_xero(
@@ -125,7 +130,9 @@ def invoice_from_xero(invoice: Any, *, org_id: str, base_currency: str) -> Invoi
     status = _status(invoice.status, record_id)
     issue_date: date = _required(invoice.date, "Date", record_id)
     contact = _required(invoice.contact, "Contact", record_id)
-    total = invoice.total if invoice.total is not None else Decimal(0)
+    total = check_storable(
+        invoice.total if invoice.total is not None else Decimal(0), "Total", record_id=record_id
+    )
     payments = tuple(
         Allocation(
             org_id=org_id,
@@ -133,7 +140,11 @@ def invoice_from_xero(invoice: Any, *, org_id: str, base_currency: str) -> Invoi
             invoice_id=record_id,
             source=AllocationSource.PAYMENT,
             source_id=str(payment.payment_id),
-            amount=_required(payment.amount, "Payments[].Amount", record_id),
+            amount=check_storable(
+                _required(payment.amount, "Payments[].Amount", record_id),
+                "Payments[].Amount",
+                record_id=record_id,
+            ),
             date=_required(payment.date, "Payments[].Date", record_id),
         )
         for payment in invoice.payments or ()
@@ -149,10 +160,12 @@ def invoice_from_xero(invoice: Any, *, org_id: str, base_currency: str) -> Invoi
         # A draft may have no due date yet; it is not aged, so its date stands in.
         due_date=invoice.due_date or issue_date,
         currency=_text(invoice.currency_code) or base_currency,
-        fx_rate=_rate(invoice.currency_rate),
+        fx_rate=_rate(invoice.currency_rate, record_id),
         fx_quote=RateQuote.DOCUMENT_PER_BASE,
         total=total,
-        amount_due=invoice.amount_due if invoice.amount_due is not None else total,
+        amount_due=check_storable(invoice.amount_due, "AmountDue", record_id=record_id)
+        if invoice.amount_due is not None
+        else total,
         updated_at=_utc(_required(invoice.updated_date_utc, "UpdatedDateUTC", record_id), record_id),
         payments=payments,
     )
@@ -188,7 +201,11 @@ def credit_from_xero(
         if allocation.invoice is None or allocation.is_deleted:
             continue
         invoice_id = str(allocation.invoice.invoice_id)
-        amount = _required(allocation.amount, "Allocations[].Amount", record_id)
+        amount = check_storable(
+            _required(allocation.amount, "Allocations[].Amount", record_id),
+            "Allocations[].Amount",
+            record_id=record_id,
+        )
         day = _required(allocation.date, "Allocations[].Date", record_id)
         occurrence = seen[(invoice_id, day, amount)]
         seen[(invoice_id, day, amount)] += 1
@@ -206,7 +223,9 @@ def credit_from_xero(
                 date=day,
             )
         )
-    total = document.total if document.total is not None else Decimal(0)
+    total = check_storable(
+        document.total if document.total is not None else Decimal(0), "Total", record_id=record_id
+    )
     return Credit(
         org_id=org_id,
         credit_id=record_id,
@@ -216,10 +235,12 @@ def credit_from_xero(
         status=_status(document.status, record_id),
         date=_required(document.date, "Date", record_id),
         currency=_text(document.currency_code) or base_currency,
-        fx_rate=_rate(document.currency_rate),
+        fx_rate=_rate(document.currency_rate, record_id),
         fx_quote=RateQuote.DOCUMENT_PER_BASE,
         total=total,
-        remaining=document.remaining_credit if document.remaining_credit is not None else total,
+        remaining=check_storable(document.remaining_credit, "RemainingCredit", record_id=record_id)
+        if document.remaining_credit is not None
+        else total,
         updated_at=_utc(_required(document.updated_date_utc, "UpdatedDateUTC", record_id), record_id),
         allocations=tuple(allocations),
     )

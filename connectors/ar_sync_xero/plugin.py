@@ -1,4 +1,6 @@
-"""The Xero plugin registered under the ``ar_sync.connectors`` entry-point group.
+"""The Xero plugin registered under the ``ar_sync.connectors`` entry-point group as
+``ar_sync_xero.plugin:plugin``: ``connect`` (OAuth), ``open`` (a connector for reads),
+``open_writer`` (a writer) and ``sandbox`` (the local emulator).
 
 ``connect`` runs Xero's authorization-code flow with PKCE and ``state``; the redirect arrives on
 the loopback listener (``http://localhost:8765/callback`` registered on the app), or, with
@@ -10,10 +12,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ar_sync.connector import ConnectOptions, CredentialVault, GenerateSpec
+from ar_sync.connector import ConnectOptions, CredentialVault
 from ar_sync.domain import Org, make_org_id
 from ar_sync.errors import ConfigError
 from ar_sync.oauth import (
@@ -23,12 +24,16 @@ from ar_sync.oauth import (
     new_state,
     run_authorization,
 )
-from ar_sync.sandbox_options import sandbox_companies
+from ar_sync.retry import RetryPolicy
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
 from ar_sync_xero import auth
 from ar_sync_xero.client import XeroClient, XeroEndpoints
 from ar_sync_xero.connector import XeroConnector
 from ar_sync_xero.mapping import PLATFORM
+from ar_sync_xero.writer import WRITE_RETRY, XeroWriter
+
+if TYPE_CHECKING:
+    from ar_sync.sandbox.plugin import SandboxPlugin
 
 DEFAULT_REDIRECT_PORT = 8765  # Xero needs the exact redirect URI registered, port included
 # Xero's own starter registers http://localhost:5000/callback (XeroAPI/xero-python-oauth2-starter
@@ -48,13 +53,9 @@ def check_connect_options(options: ConnectOptions) -> None:
         check_redirect_uri(
             options.redirect_uri, ledger="Xero", allow_http_localhost=True, why_https=NEEDS_HTTPS
         )
-SAMPLE_COMPANY = Path(__file__).parent / "sandbox" / "samples" / "small_company.json"
-
-
 class XeroPlugin:
     platform = PLATFORM
     display_name = "Xero"
-    company_marker = "Organisation"  # sandbox company files: see sandbox/company.py
 
     def connect(
         self,
@@ -130,33 +131,32 @@ class XeroPlugin:
     def open(
         self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
     ) -> XeroConnector:
-        client = XeroClient(
-            endpoints=XeroEndpoints.for_api_url(org.api_url),
-            vault=vault,
-            connection_id=org.connection_id,
-            timeouts=timeouts,
-        )
-        return XeroConnector(org, client)
+        return XeroConnector(org, _client(org, vault, timeouts))
 
-    def start_sandbox(
-        self,
-        *,
-        company_files: list[Path] | None = None,
-        generate: GenerateSpec | None = None,
-        port: int = 0,
-    ) -> Any:
-        from ar_sync_xero.sandbox import XeroSandbox, generate_company, load_company
+    def open_writer(
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> XeroWriter:
+        return XeroWriter(org, _client(org, vault, timeouts, retry=WRITE_RETRY))
 
-        companies = sandbox_companies(
-            company_files,
-            generate,
-            load=load_company,
-            generate_company=generate_company,
-            sample=SAMPLE_COMPANY,
-        )
-        sandbox = XeroSandbox(companies, port=port)
-        sandbox.start()
+    @property
+    def sandbox(self) -> SandboxPlugin:
+        """The local emulator (``ar_sync_xero.sandbox``), imported when first asked for."""
+        from ar_sync_xero.sandbox.plugin import plugin as sandbox
+
         return sandbox
+
+
+def _client(
+    org: Org, vault: CredentialVault, timeouts: Timeouts, retry: RetryPolicy = RetryPolicy()
+) -> XeroClient:
+    """The SDK client of a stored org's grant."""
+    return XeroClient(
+        endpoints=XeroEndpoints.for_api_url(org.api_url),
+        vault=vault,
+        connection_id=org.connection_id,
+        timeouts=timeouts,
+        retry=retry,
+    )
 
 
 plugin = XeroPlugin()

@@ -4,6 +4,11 @@ Every error ar-sync expects is an ``ArSyncError``: it is printed as one line on 
 command exits with status 2. Anything else is a bug: one line on stderr pointing at the log file
 (which holds the traceback, secrets masked) and exit status 1. The clock is read here and passed
 down; nothing below reads it.
+
+Start-up is kept short (``ar-sync --help`` and ``ar-sync version`` import no store, no SDK):
+what a command needs is imported inside it, and only what option signatures and help texts
+use is imported here (the ``Basis``/``Scheme`` enums, the installed platforms' names, which
+loads no plugin). ``tests/test_startup.py`` holds the line.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import threading
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,54 +34,45 @@ except ImportError:  # pragma: no cover - older typer
     from click.exceptions import UsageError
 
 from ar_sync import __version__
-from ar_sync.aging import Basis, Scheme
+from ar_sync.aging import Basis, Scheme  # option types
 from ar_sync.clock import local_date, utc_now
 from ar_sync.connector import ConnectOptions, available_platforms, load_plugin
 from ar_sync.errors import ArSyncError, ConfigError, RetriableSourceError
-from ar_sync.logs import configure_logging
-from ar_sync.oauth import check_sandbox_url, client_credentials
-from ar_sync.org_listing import org_rows, render_org_rows
-from ar_sync.orgs import database_vault, match_customer, open_connector, select_orgs, vault_for
-from ar_sync.progress import SyncProgressDisplay, sync_summary, with_retry_time
-from ar_sync.reconcile import DEFAULT_SAMPLE, customers_to_check, reconciliation_lines
-from ar_sync.reconcile import reconcile as run_reconcile
-from ar_sync.report import common_as_of, render_csv, render_json, render_table
-from ar_sync.sandbox_options import parse_generate, sandbox_platform
-from ar_sync.settings import Settings, load_settings, prepare_database_location
-from ar_sync.snapshots import aging_for, check_as_of
-from ar_sync.store import Store
-from ar_sync.sync import sync_org
-from ar_sync.vault_keys import (
-    KEY_ENV,
-    KEY_FILE_ENV,
-    add_key_to_file,
-    create_key_file,
-    generate_key,
-)
+from ar_sync.logs import configure_logging, loggable_command
+from ar_sync.reconcile import DEFAULT_SAMPLE  # an option's default
+
+if TYPE_CHECKING:
+    from ar_sync.settings import Settings
+    from ar_sync.store import Store
 
 log = logging.getLogger(__name__)
 
+# Plain (click-style) help: typer's rich panels print a type such as "<bool>" beside every
+# option, flags that take no value included; plain help shows a value's placeholder only.
+HELP_STYLE = {"rich_markup_mode": None, "no_args_is_help": True}
 app = typer.Typer(
     name="ar-sync",
     help="Chase unpaid invoices on top of Xero and QuickBooks Online: connect, sync, age.",
-    no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    **HELP_STYLE,
 )
 sandbox_app = typer.Typer(
     help="Local emulators of the ledgers, for trying ar-sync and rehearsing policies.",
-    no_args_is_help=True,
+    **HELP_STYLE,
 )
 app.add_typer(sandbox_app, name="sandbox")
 vault_app = typer.Typer(
     help="The database vault: tokens encrypted in the store under a key you hold (servers).",
-    no_args_is_help=True,
+    **HELP_STYLE,
 )
 app.add_typer(vault_app, name="vault")
 
-# Plain lines are never hard-wrapped: scripts read one line per org. Tables still fit the width.
+# Plain lines are never hard-wrapped: scripts read one line per org, and an id, a URL or a path
+# in a line must stay whole to be copied (the terminal folds it, rich must not split it). Tables
+# still fit the width.
 stdout = Console(soft_wrap=True)
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(StrEnum):
@@ -94,13 +90,18 @@ class _State:
     """What the top-level options set up for the command that runs."""
 
     settings: Settings
+    argv: tuple[str, ...] = ()  # the command line, for the log (secret values masked there)
     log_file: Path | None = None  # None: the log file could not be opened
     _store: Store | None = None
 
     def store(self) -> Store:
         if self._store is None:
+            from ar_sync.settings import prepare_database_location
+            from ar_sync.store import Store
+
             prepare_database_location(self.settings)  # an unusable directory: one clear line
             self._store = Store(self.settings.db_url)
+            log.debug("store %s", self._store.display_url)  # password masked
         return self._store
 
     def close(self) -> None:
@@ -112,8 +113,13 @@ class _State:
 state = _State()
 
 
+# Commands that read no settings and write no log: they print and exit, and start at once.
+NO_SETTINGS = frozenset({"version"})
+
+
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     db: Annotated[
         str | None,
         typer.Option(
@@ -128,8 +134,13 @@ def main_options(
     ] = False,
 ) -> None:
     state.log_file = None
+    if ctx.invoked_subcommand in NO_SETTINGS:
+        return
+    from ar_sync.settings import load_settings
+
     state.settings = load_settings(db)
     state.log_file = configure_logging(state.settings.log_file, verbose=verbose)
+    log.info("ar-sync %s: %s", __version__, loggable_command(state.argv))
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
@@ -196,6 +207,8 @@ def connect(
     ] = True,
 ) -> None:
     """Authorize ar-sync to read a ledger; every organisation granted becomes an org."""
+    from ar_sync.oauth import check_sandbox_url, client_credentials
+    from ar_sync.orgs import vault_for
 
     def echo(text: str) -> None:  # never hard-wrapped: addresses must stay copyable
         stderr.print(text, soft_wrap=True, markup=False, highlight=False)
@@ -256,7 +269,8 @@ def orgs(
         ListFormat.table
     ),
 ) -> None:
-    """List connected orgs: platform, name, last sync and open receivables."""
+    """List connected orgs: name and id (what --org takes), ledger, last sync, open receivables."""
+    from ar_sync.org_listing import org_rows, render_org_rows
     rows = org_rows(state.store(), now=utc_now())
     if output is ListFormat.json:
         sys.stdout.write(render_org_rows(rows, output.value) + "\n")
@@ -281,7 +295,8 @@ def sync(
             "--full",
             help="Also re-read every open document and customer, not only what changed: heals "
             "changes the ledger does not stamp (Xero: a due date moved on a part-paid invoice). "
-            "Invoices and credits are re-read this way once a day anyway.",
+            "Open invoices and credits are re-read this way once a day anyway "
+            "(AR_SYNC_OPEN_SET_HOURS).",
         ),
     ] = False,
     wait: Annotated[
@@ -299,6 +314,10 @@ def sync(
     """Pull what changed in each org's ledger into the store (resumable; safe to interrupt).
 
     Every connected org, or the one --org names. Retries are shown as they happen."""
+    from ar_sync.orgs import open_connector, select_orgs
+    from ar_sync.progress import SyncProgressDisplay, sync_summary, with_retry_time
+    from ar_sync.store.locks import OrgBusy
+    from ar_sync.sync import sync_org
     store = state.store()
     selected = select_orgs(store.list_orgs(), org, everything=everything, default_all=True)
     failures = 0
@@ -307,8 +326,8 @@ def sync(
             connector = open_connector(chosen, state.settings, store=store)
             connector.stats.on_retry = lambda notice, shown=chosen: display.retrying(shown, notice)
             try:
-                result = sync_org(store, connector, now=utc_now, wait=wait,
-                                  progress=display, full=full)
+                result = sync_org(store, connector, now=utc_now, wait=wait, progress=display,
+                                  full=full, refresh_every=state.settings.open_set_every)
             except ArSyncError as exc:
                 message = with_retry_time(exc, now=utc_now(), timezone=chosen.timezone)
                 if len(selected) == 1:
@@ -317,6 +336,8 @@ def sync(
                     raise RetriableSourceError(message) from None
                 failures += 1
                 display.failed(chosen, message)
+                if isinstance(exc, OrgBusy):  # no run started: the engine logged nothing
+                    log.info("%s (%s): not synced: %s", chosen.name, chosen.org_id, message)
                 continue
             finally:
                 connector.close()
@@ -347,14 +368,22 @@ def aging(
     scheme: Annotated[
         Scheme, typer.Option(help="Day ranges (0, 1-30 ... 91+) or calendar months.")
     ] = Scheme.DAYS,
-    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
-        OutputFormat.table
-    ),
+    output: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            help="Output format. csv: a row per customer, then a row of each org's totals; the "
+            "first column, row, says which (customer or total): filter on it before summing.",
+        ),
+    ] = OutputFormat.table,
 ) -> None:
     """Aged receivables per customer, in each org's base currency.
 
     An org the store cannot age (never synced, or --as-of before its latest sync) is skipped
     with a line on stderr saying why; it is an error only when no org can be aged."""
+    from ar_sync.orgs import select_orgs
+    from ar_sync.report import common_as_of, render_csv, render_json, render_table
+    from ar_sync.snapshots import aging_for, check_as_of
     store = state.store()
     chosen_date = _parse_date(as_of, "--as-of")
     now = utc_now()
@@ -414,6 +443,10 @@ def reconcile(
 
     Exit status 0 when everything compared is equal to the cent, 1 when something differs.
     """
+    from ar_sync.orgs import match_customer, open_connector, select_orgs
+    from ar_sync.reconcile import customers_to_check, reconciliation_lines
+    from ar_sync.reconcile import reconcile as run_reconcile
+    from ar_sync.snapshots import aging_for, check_as_of
     store = state.store()
     chosen_date = _parse_date(as_of, "--as-of")
     ok = True
@@ -465,19 +498,21 @@ def sandbox_serve(
 
     With neither --company nor --generate it serves a small built-in sample company.
     """
+    from ar_sync.sandbox.options import parse_generate, sandbox_platform
+    from ar_sync.sandbox.plugin import available_sandboxes, load_sandbox
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port: {port} is not a port number (1 to 65535, or 0 for any free "
                           "one)")
     spec = parse_generate(generate, today=local_date(utc_now(), "UTC")) if generate else None
     if platform is not None:
-        load_plugin(platform)  # an unknown name is refused first, naming the known ones
-    plugins = {name: load_plugin(name) for name in available_platforms()}
-    platform = sandbox_platform(platform, list(company or []), plugins, default="xero")
-    plugin = plugins[platform]
+        load_sandbox(platform)  # an unknown name is refused first, naming the known ones
+    sandboxes = available_sandboxes()
+    platform = sandbox_platform(platform, list(company or []), sandboxes, default="xero")
+    sandbox = sandboxes[platform]
     stop, previous = _stop_on_signals()  # before anything is printed: a caller may signal at once
     try:
-        handle = plugin.start_sandbox(company_files=list(company or []), generate=spec, port=port)
-        stdout.print(f"{plugin.display_name} sandbox listening on {handle.url}")
+        handle = sandbox.start(company_files=list(company or []), generate=spec, port=port)
+        stdout.print(f"{sandbox.display_name} sandbox listening on {handle.url}")
         stdout.print(f"Connect to it with: ar-sync connect {platform} --sandbox {handle.url}")
         stdout.print("Press Ctrl-C to stop.")
         try:
@@ -533,7 +568,7 @@ def demo(
 @app.command()
 def version() -> None:
     """Print ar-sync's version."""
-    stdout.print(__version__)
+    sys.stdout.write(__version__ + "\n")  # plain: rich's rendering would cost start-up time
 
 
 # -- vault ------------------------------------------------------------------------------------
@@ -553,6 +588,7 @@ def vault_keygen(
     ] = False,
 ) -> None:
     """Make a vault key: tokens are then kept encrypted in the database (no keyring needed)."""
+    from ar_sync.vault_keys import KEY_FILE_ENV, add_key_to_file, create_key_file, generate_key
     if path is None:
         if add:
             raise ConfigError("--add needs the key file: ar-sync vault keygen --add PATH")
@@ -580,6 +616,8 @@ def vault_rotate() -> None:
     Put the new key first and keep the old one after it (``ar-sync vault keygen --add PATH``,
     or NEW,OLD in AR_SYNC_VAULT_KEY), run this, then remove the old key.
     """
+    from ar_sync.orgs import database_vault
+    from ar_sync.vault_keys import KEY_ENV, KEY_FILE_ENV
     settings = state.settings
     vault = database_vault(settings, store=state.store())
     count = vault.rotate()
@@ -630,10 +668,12 @@ def main(argv: list[str] | None = None) -> int:
     a command become one line on stderr, ``error: ...``, and exit status 2: typer runs in
     non-standalone mode so that its usage errors reach here instead of being drawn in a box.
     """
+    state.argv = tuple(sys.argv[1:] if argv is None else argv)
     try:
         status = app(args=argv, prog_name="ar-sync", standalone_mode=False)
     except UsageError as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError":  # typer has printed the help already
+        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
+            sys.stdout.write(exc.ctx.get_help() + "\n")  # a bare command group: its help
             return 2
         return _error_line(usage_error_line(exc))
     except typer.Abort:

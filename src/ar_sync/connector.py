@@ -2,26 +2,34 @@
 
 A ledger plugin is a package registered in the ``ar_sync.connectors`` entry-point group whose
 entry point is an object satisfying ``LedgerPlugin``. The core never imports an SDK; it asks the
-plugin to connect (OAuth), to open a ``Connector`` for a stored org, and to run its sandbox.
+plugin to connect (OAuth) and to open a ``Connector`` (or a ``LedgerWriter``) for a stored org.
+A plugin's local emulator is its ``sandbox`` (``ar_sync.sandbox.plugin``).
 
 Paging contract (``Connector.iter_pages``): the connector yields ``Page`` objects, each carrying
 the records it read and the stream's new ``state``. The sync engine commits a page's records and
 its state in one transaction, so a sync killed between pages resumes from the last committed
 state and re-reads at most one page. ``state`` is the connector's own JSON-able cursor.
+
+Writing back (``LedgerWriter``, opened by ``LedgerPlugin.open_writer``): every write carries an
+idempotency key the caller chose (the outbox's, deterministic), sent as the ledger's own
+idempotency token, and notes and attachments carry a short marker derived from it
+(``write_marker``), so that after a crash between the call and the outbox's record
+``find_marker`` can read the ledger and say whether the write landed.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from importlib.metadata import entry_points
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ar_sync.domain import Org, Record
-from ar_sync.errors import ConfigError, DataError
+from ar_sync.errors import ConfigError, DataError, FatalSourceError
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 if TYPE_CHECKING:
@@ -136,6 +144,121 @@ class Connector(Protocol):
     def close(self) -> None: ...
 
 
+# ------------------------------------------------------------------------- writing back
+
+INVOICE_NOTE = "invoice_note"  # a note in an invoice's history
+CUSTOMER_NOTE = "customer_note"  # a note on a customer (contact)
+CUSTOMER_ATTACHMENT = "customer_attachment"  # a file attached to a customer (a statement PDF)
+INVOICE_EMAIL = "invoice_email"  # the ledger's own "email this invoice"
+MARKED_KINDS = (INVOICE_NOTE, CUSTOMER_NOTE, CUSTOMER_ATTACHMENT)  # what ``find_marker`` finds
+
+
+def write_marker(key: str) -> str:
+    """The marker a write with idempotency ``key`` carries into the ledger: ``[ar-sync
+    7f3a9c2e]``, the first 8 hex digits of the key's SHA-256 (one in 4 billion for two keys
+    on one target to share it). ``ValueError`` for an empty key (a caller's bug)."""
+    if not key:
+        raise ValueError("a write needs a non-empty idempotency key")
+    return f"[ar-sync {hashlib.sha256(key.encode()).hexdigest()[:8]}]"
+
+
+def marked_note(text: str, key: str, *, limit: int, ledger: str) -> str:
+    """``text`` with the key's marker after it, at most ``limit`` characters in all.
+
+    Longer text is refused, never cut (a cut would lose the marker or the message):
+    ``ConfigError`` naming the ledger, the limit and how many characters the text may have.
+    """
+    marker = write_marker(key)
+    note = f"{text.strip()} {marker}" if text.strip() else marker
+    if len(note) > limit:
+        room = limit - len(marker) - 1
+        raise ConfigError(
+            f"a {ledger} note holds at most {limit} characters, its marker {marker} included: "
+            f"shorten the text to {room} characters (it has {len(text.strip())})"
+        )
+    return note
+
+
+def marked_file_name(file_name: str, key: str) -> str:
+    """``statement.pdf`` as ``statement [ar-sync 7f3a9c2e].pdf``: the marker before the last
+    extension, so the file keeps its type and a later file of the same name does not replace
+    it (Xero overwrites an attachment of the same name)."""
+    stem, dot, extension = file_name.rpartition(".")
+    if not dot or not stem:
+        return f"{file_name} {write_marker(key)}"
+    return f"{stem} {write_marker(key)}.{extension}"
+
+
+@contextmanager
+def naming_refusal(what: str) -> Iterator[None]:
+    """Prefix a ledger's refusal (``FatalSourceError``) with what was being written, e.g.
+    ``cannot email invoice 1042: Xero refused ...``; other errors pass unchanged."""
+    try:
+        yield
+    except FatalSourceError as error:
+        raise type(error)(f"cannot {what}: {error}") from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerWrite:
+    """A write the ledger holds.
+
+    ``kind`` is one of ``INVOICE_NOTE``, ``CUSTOMER_NOTE``, ``CUSTOMER_ATTACHMENT``,
+    ``INVOICE_EMAIL``; ``target`` the ledger id of the invoice or customer written to;
+    ``marker`` what the write carries (``write_marker``; None for an email); ``ledger_id`` the
+    ledger's own id of what was written, where it gives one (a QuickBooks Attachable, a Xero
+    attachment; None for a Xero note or an email); ``at`` when the ledger recorded it, UTC,
+    from the ledger's answer (None when it says nothing).
+    """
+
+    kind: str
+    target: str
+    marker: str | None
+    ledger_id: str | None = None
+    at: datetime | None = None
+
+
+@runtime_checkable
+class LedgerWriter(Protocol):
+    """Writes into one org's books, each carrying the caller's idempotency ``key``.
+
+    The key goes to the ledger as its own idempotency token, so a retry with the same key is
+    one write while the ledger remembers it (Xero: about 6 minutes; QuickBooks: unconfirmed);
+    beyond that, ``find_marker`` says whether an earlier attempt landed. Refusals are
+    ``FatalSourceError`` naming the write; a note over ``note_limit`` characters (marker
+    included) is ``ConfigError`` before any call.
+    """
+
+    org: Org
+    stats: CallStats
+    note_limit: int  # characters a note may hold, its marker included
+
+    def add_invoice_note(self, invoice_id: str, text: str, *, key: str) -> LedgerWrite:
+        """A note on the invoice, visible to the firm (not to the customer)."""
+        ...
+
+    def add_customer_note(self, customer_id: str, text: str, *, key: str) -> LedgerWrite:
+        """A note on the customer."""
+        ...
+
+    def attach_to_customer(
+        self, customer_id: str, file_name: str, content: bytes, *, key: str
+    ) -> LedgerWrite:
+        """Attach a file (a statement PDF) to the customer; its name carries the marker."""
+        ...
+
+    def email_invoice(self, invoice_id: str, *, key: str) -> LedgerWrite:
+        """Ask the ledger to send its own email of the invoice to the customer."""
+        ...
+
+    def find_marker(self, kind: str, target: str, marker: str) -> LedgerWrite | None:
+        """The ``kind`` (one of ``MARKED_KINDS``) of write on ``target`` carrying ``marker``, as
+        the ledger holds it now, or None when there is none."""
+        ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectOptions:
     """What ``ar-sync connect`` was given. ``sandbox_url`` makes the flow unattended."""
@@ -154,27 +277,6 @@ class ConnectOptions:
     timeouts: Timeouts = DEFAULT_TIMEOUTS  # on every ledger and OAuth call the flow makes
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GenerateSpec:
-    """Size and seed of a generated sandbox company; ``today`` anchors its dates.
-
-    ``invoices`` is the number of open receivables; paid history is generated beside them.
-    """
-
-    today: date
-    customers: int = 40
-    invoices: int = 400
-    seed: int = 1
-
-
-class SandboxHandle(Protocol):
-    """A running sandbox server."""
-
-    url: str
-
-    def stop(self) -> None: ...
-
-
 class CredentialVault(Protocol):
     """Where a plugin keeps a connection's secrets (see ``ar_sync.credentials``)."""
 
@@ -188,9 +290,8 @@ class LedgerPlugin(Protocol):
 
     platform: str
     display_name: str
-    # A top-level key every company file of this ledger's sandbox has and no other ledger's does
-    # (Xero: "Organisation"): how `sandbox serve --company FILE` tells which ledger FILE is for.
-    company_marker: str
+    # A ledger that ships a local emulator also has ``sandbox``, an
+    # ``ar_sync.sandbox.plugin.SandboxPlugin`` (imported only when asked for).
 
     def connect(
         self, options: ConnectOptions, vault: CredentialVault, *, echo: Any = print
@@ -204,17 +305,10 @@ class LedgerPlugin(Protocol):
         """A connector for an org stored earlier, its calls bounded by ``timeouts``."""
         ...
 
-    def start_sandbox(
-        self,
-        *,
-        company_files: list[Path] | None = None,
-        generate: GenerateSpec | None = None,
-        port: int = 0,
-    ) -> SandboxHandle:
-        """Start this ledger's local emulator on 127.0.0.1 in a background thread.
-
-        With neither company files nor ``generate`` it serves the plugin's sample company.
-        """
+    def open_writer(
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> LedgerWriter:
+        """A writer for an org stored earlier, its calls bounded by ``timeouts``."""
         ...
 
 

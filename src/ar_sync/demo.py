@@ -15,12 +15,13 @@ from rich.markup import escape
 
 from ar_sync.aging import Basis, Scheme
 from ar_sync.clock import local_date, utc_now
-from ar_sync.connector import ConnectOptions, GenerateSpec, load_plugin
+from ar_sync.connector import ConnectOptions, load_plugin
 from ar_sync.domain import Org
 from ar_sync.orgs import open_connector, vault_for
-from ar_sync.progress import SyncProgressDisplay, sync_summary
+from ar_sync.progress import SyncProgressDisplay, print_line, sync_summary
 from ar_sync.reconcile import customers_to_check, reconcile, reconciliation_lines
 from ar_sync.report import render_org_summary, render_table
+from ar_sync.sandbox.plugin import GenerateSpec, load_sandbox
 from ar_sync.settings import Settings
 from ar_sync.snapshots import aging_for
 from ar_sync.store import Store
@@ -50,17 +51,18 @@ def run_demo(
         orgs: list[Org] = []
         for platform in DEMO_PLATFORMS:
             plugin = load_plugin(platform)
-            sandbox = plugin.start_sandbox(generate=spec)
+            sandbox = load_sandbox(platform).start(generate=spec)
             running.callback(sandbox.stop)
-            err.print(f"Started a generated {plugin.display_name} sandbox at {sandbox.url}")
+            # Lines holding an id or a URL are never hard-wrapped: they must copy whole.
+            print_line(err, f"Started a generated {plugin.display_name} sandbox at {sandbox.url}")
             for org in plugin.connect(
                 ConnectOptions(sandbox_url=sandbox.url),
                 vault_for(None, settings, sandbox=True),
-                echo=err.print,
+                echo=lambda text: print_line(err, text),
             ):
                 store.save_org(org)
                 orgs.append(org)
-                err.print(f"Connected [bold]{escape(org.name)}[/] ({org.org_id})")
+                err.print(f"Connected [bold]{escape(org.name)}[/] ({org.org_id})", soft_wrap=True)
         connectors = []
         for org in orgs:
             connector = open_connector(org, settings)
@@ -68,9 +70,10 @@ def run_demo(
             connectors.append(connector)
         with SyncProgressDisplay(err) as display:
             for connector in connectors:
-                display.done(sync_org(store, connector, now=utc_now, progress=display))
+                display.done(sync_org(store, connector, now=utc_now, progress=display,
+                                    refresh_every=settings.open_set_every))
         for line in sync_summary(display.results):
-            out.print(line, markup=False, highlight=False)
+            print_line(out, line)
         agings = [
             aging_for(store, result.org, as_of=local_date(utc_now(), result.org.timezone),
                       basis=Basis.DUE, scheme=Scheme.DAYS)
@@ -84,6 +87,6 @@ def run_demo(
         for connector, aging in zip(connectors, agings, strict=True):
             outcome = reconcile(connector, aging, customers_to_check(aging))
             for line in reconciliation_lines(outcome):
-                out.print(line, markup=False, highlight=False)
+                print_line(out, line)
             ok = ok and outcome.matches
     return ok

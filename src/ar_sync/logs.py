@@ -1,4 +1,9 @@
-"""Logging: a file under ``AR_SYNC_HOME`` (INFO) and stderr (warnings, or INFO with -v).
+"""Logging: a file under ``AR_SYNC_HOME`` and stderr (warnings, or INFO with -v).
+
+The file tells what each run did: the command line (``loggable_command``), each org's sync
+start and mode, every page committed (DEBUG: ar-sync's own loggers write DEBUG to the file),
+and the outcome with its counts, or the one-line reason it failed. Everything else logs at
+INFO and above.
 
 Every handler masks registered secrets (``ar_sync.redact``). The SDKs' own loggers are held at
 WARNING: xero-python logs response bodies at DEBUG, and a token response is such a body.
@@ -11,12 +16,18 @@ fails later (a full disk) is dropped silently rather than printed as a "Logging 
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from ar_sync.redact import RedactingFilter
+from ar_sync.redact import MASK, RedactingFilter
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_OWN_LOGGERS = ("ar_sync", "ar_sync_xero", "ar_sync_quickbooks")  # DEBUG reaches the file
+# Options whose value may hold a secret (a client secret; a database URL with a password): the
+# command line is logged with their values masked. The store's URL is logged masked on opening.
+SECRET_OPTIONS = ("--client-secret", "--db")
 _QUIET_LOGGERS = ("xero_python", "urllib3", "intuitlib", "quickbooks", "requests_oauthlib",
                   "alembic", "sqlalchemy", "apscheduler")
 
@@ -63,7 +74,7 @@ def configure_logging(log_file: Path, *, verbose: bool = False) -> Path | None:
             handler.close()
     file_handler = _open_log_file(log_file)
     if file_handler is not None:
-        file_handler.setLevel(logging.INFO)
+        file_handler.setLevel(logging.DEBUG)
     console = _CurrentStderrHandler()
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     for handler in (file_handler, console):
@@ -74,6 +85,26 @@ def configure_logging(log_file: Path, *, verbose: bool = False) -> Path | None:
         handler._ar_sync = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(logging.INFO)
+    for name in _OWN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     return log_file if file_handler is not None else None
+
+
+def loggable_command(args: Sequence[str]) -> str:
+    """``args`` (the command line after ``ar-sync``) as a shell would read it, with the value
+    of every option in ``SECRET_OPTIONS`` replaced by ``***``:
+    ``['--db', 'postgresql://u:pw@h/db', 'sync']`` -> ``--db '***' sync``."""
+    shown: list[str] = []
+    mask_next = False
+    for arg in args:
+        name, equals, _ = arg.partition("=")
+        if mask_next:
+            shown.append(MASK)
+        elif equals and name in SECRET_OPTIONS:
+            shown.append(f"{name}={MASK}")
+        else:
+            shown.append(arg)
+        mask_next = not mask_next and arg in SECRET_OPTIONS
+    return shlex.join(shown)

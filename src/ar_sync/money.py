@@ -12,8 +12,13 @@ from functools import lru_cache
 from babel.numbers import get_currency_precision
 
 from ar_sync.domain import RateQuote
+from ar_sync.errors import DataError
 
 ZERO = Decimal(0)
+# The most decimal places the store keeps (``store/types.py`` takes its scales from here): an
+# amount or rate with more is a record ar-sync cannot hold, never one to round silently.
+AMOUNT_PLACES = 4
+RATE_PLACES = 10
 
 
 @lru_cache(maxsize=512)
@@ -55,6 +60,35 @@ def parse_amount(text: str) -> Decimal:
     return value
 
 
-def format_amount(amount: Decimal, currency: str) -> str:
-    """``amount`` as a plain decimal string with ``currency``'s minor unit, e.g. ``"-12.30"``."""
-    return str(quantize(amount, currency))
+def format_amount(amount: Decimal, currency: str, *, grouped: bool = False) -> str:
+    """``amount`` as a decimal string with ``currency``'s minor unit, rounded half-up: ``"-12.30"``,
+    ``"50000"`` (JPY). With ``grouped``, thousands are separated by commas for people to read
+    (``"1,234.50"``); files meant for programs (CSV, JSON) stay plain. A negative zero (a tiny
+    credit rounded away) is written as zero: nobody should see ``"-0.00"``."""
+    rounded = quantize(amount, currency) + 0  # "+ 0" turns -0.00 into 0.00, keeping the exponent
+    return format(rounded, ",") if grouped else str(rounded)
+
+
+def check_storable(
+    value: Decimal, field: str, *, record_id: str | None = None, places: int = AMOUNT_PLACES
+) -> Decimal:
+    """``value`` as the store can hold it: finite, with at most ``places`` decimal places
+    (``AMOUNT_PLACES`` for amounts, ``RATE_PLACES`` for exchange rates).
+
+    Trailing zeros past ``places`` are dropped (``1.500000`` -> ``1.5000``, the same number);
+    any other digit there raises ``DataError`` naming ``field`` and the value, so a connector's
+    per-record mapping skips the record instead of the store refusing the whole page.
+    """
+    if not value.is_finite():
+        raise DataError(f"{field} is not an amount: {value}", record_id=record_id)
+    sign, digits, exponent = value.as_tuple()
+    extra = -int(exponent) - places  # digits written past the last place the store keeps
+    if extra <= 0:
+        return value
+    kept, dropped = digits[: max(len(digits) - extra, 0)], digits[-extra:]
+    if any(dropped):
+        raise DataError(
+            f"{field} {value} has more decimal places than ar-sync stores (at most {places})",
+            record_id=record_id,
+        )
+    return Decimal((sign, kept or (0,), -places))

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ar_sync.connector import Connector, load_plugin
-from ar_sync.credentials import DatabaseVault, KeyringVault, sandbox_vault, system_vault
 from ar_sync.domain import Customer, Org
 from ar_sync.errors import ConfigError
-from ar_sync.oauth import is_local_sandbox
 from ar_sync.settings import Settings, VaultKind
-from ar_sync.store import Store
-from ar_sync.vault_keys import KEY_ENV, KEY_FILE_ENV, cipher, load_keys
+
+# The vaults (keyring, cryptography) are imported by the functions that use them, so that
+# `aging` starts without them.
+if TYPE_CHECKING:
+    from ar_sync.credentials import DatabaseVault, KeyringVault
+    from ar_sync.store import Store
 
 
 def match_org(orgs: Sequence[Org], query: str) -> Org:
@@ -75,6 +78,9 @@ def select_orgs(
 def database_vault(settings: Settings, *, store: Store | None = None) -> DatabaseVault:
     """The database vault with the configured key(s); ``ConfigError`` saying how to make one
     when no key is configured."""
+    from ar_sync.credentials import DatabaseVault
+    from ar_sync.vault_keys import KEY_ENV, KEY_FILE_ENV, cipher, load_keys
+
     keys = load_keys(settings.vault_key, settings.vault_key_file)
     if keys is None:
         raise ConfigError(
@@ -95,6 +101,9 @@ def vault_for(
     is configured, else the system keyring (refused when it is unsafe). ``store``: the open
     store for the database vault (None: it opens ``settings.db_url`` per operation).
     """
+    from ar_sync.credentials import sandbox_vault, system_vault
+    from ar_sync.oauth import is_local_sandbox
+
     local = sandbox or (org is not None and is_local_sandbox(org.api_url))
     kind = settings.vault_kind(sandbox=local)
     if kind is VaultKind.SANDBOX_FILE:

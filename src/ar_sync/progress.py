@@ -21,6 +21,12 @@ from ar_sync.retry import RetryNotice
 from ar_sync.sync import SyncResult
 
 
+def print_line(console: Console, text: str) -> None:
+    """Print ``text`` as one plain line (no markup, no highlighting) that rich never hard-wraps:
+    an id, a URL or a path in it stays whole for copying; the terminal may still fold it."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 class SyncProgressDisplay:
     """A ``SyncProgress`` drawing one live line per org on ``console`` (stderr)."""
 
@@ -74,9 +80,7 @@ class SyncProgressDisplay:
             self._task(org),
             description=f"{escape(org.name)}: [yellow]retrying {escape(notice.endpoint)}[/]",
         )
-        self.console.print(
-            f"{org.name}: {notice.describe()}", markup=False, highlight=False, soft_wrap=True
-        )
+        print_line(self.console, f"{org.name}: {notice.describe()}")
 
     def done(self, result: SyncResult) -> None:
         self.results.append(result)
@@ -86,7 +90,7 @@ class SyncProgressDisplay:
 
     def failed(self, org: Org, message: str) -> None:
         self._progress.update(self._task(org), description=f"{escape(org.name)}: [red]failed[/]")
-        self.console.print(f"[red]{escape(org.name)}:[/] {escape(message)}")
+        self.console.print(f"[red]{escape(org.name)}:[/] {escape(message)}", soft_wrap=True)
 
 
 def with_retry_time(error: BaseException, *, now: datetime, timezone: str) -> str:

@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from ar_sync.connector import Connector, LedgerTotal
 from ar_sync.domain import Org
 from ar_sync.money import format_amount
-from ar_sync.report import OrgAging
+
+if TYPE_CHECKING:  # a type only: the CLI imports DEFAULT_SAMPLE at start-up, without rich tables
+    from ar_sync.report import OrgAging
 
 DEFAULT_SAMPLE = 5
 
@@ -111,7 +114,7 @@ def reconciliation_lines(outcome: Reconciliation) -> list[str]:
     currency = outcome.org.base_currency
 
     def money(amount: Decimal) -> str:
-        return f"{format_amount(amount, currency)} {currency}"
+        return f"{format_amount(amount, currency, grouped=True)} {currency}"
 
     head = f"{outcome.org.name} ({outcome.org.platform})"
     ledger = f"{money(outcome.ledger.amount)} ({outcome.ledger.source})"

@@ -2,8 +2,13 @@
 
 Every renderer takes a sequence of ``OrgAging`` (one org's ``AgingReport`` with the names to show)
 and the ``basis`` / ``scheme`` the reports were aged with. Amounts are in each org's base currency,
-written with that currency's minor unit (``"1234.50"``; ``"1234"`` for JPY). Customers are listed
-by name, case-insensitively, then by id; a customer without a known name is shown by its id.
+written with that currency's minor unit: plain in files (``"1234.50"``; ``"1234"`` for JPY),
+with thousands separators in tables (``"1,234.50"``, ``money.format_amount(grouped=True)``).
+Customers are listed by name, case-insensitively, then by id; a customer without a known name is
+shown by its id.
+
+Tables are laid out when printed, for the width of the console they are printed on (a terminal's,
+``COLUMNS``, or 80 when piped): see ``AmountTable``.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from datetime import date
 from decimal import Decimal
 
 from rich import box
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -26,8 +32,10 @@ from ar_sync.money import format_amount
 
 frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
-TOTAL_LABEL = "TOTAL"
-_NAME_MIN_WIDTH = 10  # a customer name column narrower than this is hard to read
+TOTAL_LABEL = "TOTAL"  # the label of a table's total row
+ROW_CUSTOMER, ROW_TOTAL = "customer", "total"  # the CSV's ``row`` column
+_NAME_MIN_WIDTH = 10  # a name column narrower than this is hard to read
+_GAPS = (2, 1)  # spaces between table columns: two when there is room, one to give names room
 
 
 @frozen
@@ -77,11 +85,6 @@ def _sorted_customers(org: OrgAging) -> list[CustomerAging]:
     )
 
 
-def _amount(amount: Decimal, currency: str) -> str:
-    # "+ 0" turns a negative zero into zero, so nobody sees "-0.00".
-    return format_amount(amount + 0, currency)
-
-
 def render_json(
     orgs: Sequence[OrgAging], *, as_of: date | None, basis: Basis, scheme: Scheme
 ) -> str:
@@ -114,19 +117,19 @@ def render_json(
                         "customer_id": customer.customer_id,
                         "name": _name(org, customer),
                         "buckets": {
-                            name: _amount(customer.buckets[name], org.base_currency)
+                            name: format_amount(customer.buckets[name], org.base_currency)
                             for name in names
                         },
-                        "total": _amount(customer.total, org.base_currency),
+                        "total": format_amount(customer.total, org.base_currency),
                     }
                     for customer in _sorted_customers(org)
                 ],
                 "totals": {
                     **{
-                        name: _amount(org.report.totals[name], org.base_currency)
+                        name: format_amount(org.report.totals[name], org.base_currency)
                         for name in names
                     },
-                    "total": _amount(org.report.total, org.base_currency),
+                    "total": format_amount(org.report.total, org.base_currency),
                 },
             }
             for org in orgs
@@ -138,12 +141,15 @@ def render_json(
 def render_csv(
     orgs: Sequence[OrgAging], *, as_of: date | None = None, basis: Basis, scheme: Scheme
 ) -> str:
-    """The reports as CSV: one row per customer, then a ``TOTAL`` row per org; ``\\n`` line ends.
+    """The reports as CSV, ``\\n`` line ends, the ``csv`` module's minimal quoting.
 
-    Header: ``org_id,org_name,platform,base_currency,as_of,customer_id,customer_name,<bucket...>,
-    total``. ``as_of`` is each org's own report date (the ``as_of`` argument is accepted for a
-    signature shared with the other renderers and not written). The ``TOTAL`` row has an empty
-    customer_id and ``TOTAL`` as customer_name. Quoting is the ``csv`` module's minimal quoting.
+    Header: ``row,org_id,org_name,platform,base_currency,as_of,customer_id,customer_name,
+    <bucket...>,total``. Each org has a row per customer (``row`` is ``customer``), then one row of
+    its totals (``row`` is ``total``, customer_id and customer_name empty), as in the JSON's
+    ``customers`` and ``totals``. Summing a column over every row would count each org twice:
+    filter on ``row`` (``customer`` rows are the data; ``total`` rows are what they add up to).
+    ``as_of`` is each org's own report date (the ``as_of`` argument is accepted for a signature
+    shared with the other renderers and not written).
     """
     basis, scheme = Basis(basis), Scheme(scheme)
     names = _check(orgs, basis, scheme)
@@ -151,6 +157,7 @@ def render_csv(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         [
+            "row",
             "org_id",
             "org_name",
             "platform",
@@ -168,71 +175,30 @@ def render_csv(
         for customer in _sorted_customers(org):
             writer.writerow(
                 [
+                    ROW_CUSTOMER,
                     *head,
                     customer.customer_id,
                     _name(org, customer),
-                    *(_amount(customer.buckets[name], cur) for name in names),
-                    _amount(customer.total, cur),
+                    *(format_amount(customer.buckets[name], cur) for name in names),
+                    format_amount(customer.total, cur),
                 ]
             )
         writer.writerow(
             [
+                ROW_TOTAL,
                 *head,
                 "",
-                TOTAL_LABEL,
-                *(_amount(org.report.totals[name], cur) for name in names),
-                _amount(org.report.total, cur),
+                "",
+                *(format_amount(org.report.totals[name], cur) for name in names),
+                format_amount(org.report.total, cur),
             ]
         )
     return out.getvalue()
 
 
-def _cell(amount: Decimal, currency: str, *, grouped: bool, bold: bool = False) -> Text:
-    """An amount, with thousands separators if ``grouped``; zeros dim, negatives red."""
-    text = _amount(amount, currency)
-    if grouped:
-        text = format(Decimal(text), ",")
-    style = "bold" if bold else ""
-    if amount < 0:
-        style += " red"
-    elif amount == 0:
-        style += " dim"
-    return Text(text, style=style.strip())
-
-
-def _org_table(
-    org: OrgAging, names: tuple[str, ...], caption: str, *, grouped: bool
-) -> Table:
-    cur = org.base_currency
-    table = _new_table(
-        f"{org.name} · {org.platform} · {cur} · as of {org.report.as_of.isoformat()}", caption
-    )
-    rows = [
-        (
-            Text(_name(org, customer)),
-            [_cell(customer.buckets[name], cur, grouped=grouped) for name in names]
-            + [_cell(customer.total, cur, grouped=grouped)],
-        )
-        for customer in _sorted_customers(org)
-    ]
-    total_cells = [_cell(org.report.totals[n], cur, grouped=grouped, bold=True) for n in names]
-    total_cells.append(_cell(org.report.total, cur, grouped=grouped, bold=True))
-    # Amounts keep their full width (rich would otherwise shrink them to "123,4…"); the
-    # customer column takes what is left and folds long names onto further lines.
-    table.add_column("Customer", overflow="fold", min_width=_NAME_MIN_WIDTH)
-    for index, header in enumerate([*names, "Total"]):
-        cells = [row_cells[index] for _, row_cells in rows] + [total_cells[index]]
-        width = max(len(header), *(len(cell) for cell in cells))
-        table.add_column(header, justify="right", no_wrap=True, min_width=width)
-    for name_cell, row_cells in rows:
-        table.add_row(name_cell, *row_cells)
-    table.add_section()
-    table.add_row(Text(TOTAL_LABEL, style="bold"), *total_cells)
-    return table
-
-
-def _new_table(title: str, caption: str) -> Table:
-    """The look every aging table shares."""
+def new_table(title: str | None, caption: str | None = None, *, gap: int = 2) -> Table:
+    """The look every table shares (aging tables, the orgs listing): a rule under the header, no
+    outer edges, ``gap`` spaces (1 or 2) between columns."""
     return Table(
         title=title,
         caption=caption,
@@ -240,7 +206,110 @@ def _new_table(title: str, caption: str) -> Table:
         show_edge=False,
         pad_edge=False,
         collapse_padding=True,
+        padding=(0, gap - 1),  # collapsed padding and the box's blank divider: ``gap`` spaces
     )
+
+
+@frozen
+class AmountRow:
+    """A table row: its label (``\\n`` starts a further line), its amounts in ``currency``, and
+    whether it is the table's total row (set apart by a blank line, bold)."""
+
+    label: Text
+    amounts: tuple[Decimal, ...]
+    currency: str
+    total: bool = False
+
+
+@frozen
+class AmountTable:
+    """A rich renderable: a label column (customers, orgs), then right-aligned amount columns, the
+    last one bold. Laid out when printed, for the console's width (``options.max_width``):
+
+    - amounts never wrap and are never cut (on a console wide enough for the figures alone);
+      each column is as wide as its widest entry;
+    - amounts carry thousands separators, unless with them the label column would be narrower
+      than 10 characters: then that table drops them (and if it is still too narrow, the labels
+      get what is left);
+    - columns are two spaces apart, or one when that lets the labels take fewer lines;
+    - the label column takes what is left, no more than its longest line; longer labels wrap
+      at spaces (a word longer than the column is folded).
+    """
+
+    title: str
+    caption: str
+    label_header: str
+    headers: tuple[str, ...]
+    rows: tuple[AmountRow, ...]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        grouped, gap, label_width = self._layout(console, options.max_width)
+        yield self._table(grouped, gap, label_width)
+
+    def _layout(self, console: Console, width: int) -> tuple[bool, int, int]:
+        """``(grouped, gap, label_width)`` for a table at most ``width`` characters wide.
+
+        Of the layouts leaving the labels at least 10 characters, the first by: thousands
+        separators; fewest label lines; the wider gap."""
+        longest = max(
+            [cell_len(self.label_header)]
+            + [cell_len(line) for row in self.rows for line in row.label.plain.split("\n")]
+        )
+        candidates = []
+        for grouped in (True, False):
+            widths = self._widths(grouped)
+            for gap in _GAPS:
+                room = width - sum(widths) - gap * len(widths)
+                if room < _NAME_MIN_WIDTH:
+                    continue
+                label_width = min(room, longest)
+                lines = sum(
+                    len(row.label.wrap(console, label_width, overflow="fold")) for row in self.rows
+                )
+                candidates.append(((not grouped, lines, -gap), grouped, gap, label_width))
+        if candidates:
+            _, grouped, gap, label_width = min(candidates)
+            return grouped, gap, label_width
+        # Narrower still: the labels get what is left, the figures stay whole while they fit.
+        return False, 1, max(1, width - sum(self._widths(False)) - len(self.headers))
+
+    def _cells(self, row: AmountRow, grouped: bool) -> list[str]:
+        return [format_amount(amount, row.currency, grouped=grouped) for amount in row.amounts]
+
+    def _widths(self, grouped: bool) -> list[int]:
+        cells = [self._cells(row, grouped) for row in self.rows]
+        return [
+            max([cell_len(header), *(cell_len(row[index]) for row in cells)])
+            for index, header in enumerate(self.headers)
+        ]
+
+    def _table(self, grouped: bool, gap: int, label_width: int) -> Table:
+        table = new_table(self.title, self.caption, gap=gap)
+        table.add_column(self.label_header, width=label_width, overflow="fold")
+        for header, width in zip(self.headers, self._widths(grouped), strict=True):
+            table.add_column(header, justify="right", no_wrap=True, width=width)
+        last = len(self.headers) - 1
+        for row in self.rows:
+            if row.total:
+                table.add_section()
+            cells = [
+                _styled(text, amount, bold=row.total or index == last)
+                for index, (text, amount) in enumerate(
+                    zip(self._cells(row, grouped), row.amounts, strict=True)
+                )
+            ]
+            table.add_row(row.label, *cells)
+        return table
+
+
+def _styled(text: str, amount: Decimal, *, bold: bool) -> Text:
+    """An amount's cell: zeros dim, negatives red."""
+    style = "bold" if bold else ""
+    if amount < 0:
+        style += " red"
+    elif amount == 0:
+        style += " dim"
+    return Text(text, style=style.strip())
 
 
 def _aged_how(basis: Basis, scheme: Scheme) -> str:
@@ -250,64 +319,79 @@ def _aged_how(basis: Basis, scheme: Scheme) -> str:
     return f"Aged by {aged_by}, in {unit}"
 
 
-def _min_width(table: Table) -> int:
-    console = Console(file=io.StringIO(), width=10_000, color_system=None)
-    return console.measure(table).minimum
+def _amounts(
+    buckets: Mapping[str, Decimal], total: Decimal, names: Sequence[str]
+) -> tuple[Decimal, ...]:
+    """The bucket amounts in ``names`` order, then the total."""
+    return (*(buckets[name] for name in names), total)
 
 
 def render_table(
-    orgs: Sequence[OrgAging],
-    *,
-    as_of: date | None = None,
-    basis: Basis,
-    scheme: Scheme,
-    width: int = 100,
-) -> list[Table]:
-    """One rich ``Table`` per org: a row per customer, a column per bucket, a bold total row.
+    orgs: Sequence[OrgAging], *, as_of: date | None = None, basis: Basis, scheme: Scheme
+) -> list[AmountTable]:
+    """One table per org (see ``AmountTable``): a row per customer, a column per bucket and a
+    Total column, then a bold ``TOTAL`` row.
 
     The title names the org, platform, base currency and the report's as-of date; the caption
-    says how it was aged. Amounts are right-aligned, never wrap and are never cut; they carry
-    thousands separators unless that would make the table wider than ``width`` columns, in
-    which case that org's table drops them. Long customer names fold onto further lines. Rows
-    are customers by name (case-insensitive), then a ``TOTAL`` row. ``as_of`` is accepted for a
-    signature shared with the other renderers; each title uses its own report's date.
+    says how it was aged. Rows are customers by name (case-insensitive), then ``TOTAL``. ``as_of``
+    is accepted for a signature shared with the other renderers; each title uses its own
+    report's date.
     """
     basis, scheme = Basis(basis), Scheme(scheme)
     names = _check(orgs, basis, scheme)
-    tables: list[Table] = []
+    tables = []
     for org in orgs:
-        caption = f"{_aged_how(basis, scheme)}; amounts in {org.base_currency}"
-        table = _org_table(org, names, caption, grouped=True)
-        if _min_width(table) > width:
-            table = _org_table(org, names, caption, grouped=False)
-        tables.append(table)
+        cur = org.base_currency
+        rows = [
+            AmountRow(
+                label=Text(_name(org, customer)),
+                amounts=_amounts(customer.buckets, customer.total, names),
+                currency=cur,
+            )
+            for customer in _sorted_customers(org)
+        ]
+        rows.append(
+            AmountRow(
+                label=Text(TOTAL_LABEL, style="bold"),
+                amounts=_amounts(org.report.totals, org.report.total, names),
+                currency=cur,
+                total=True,
+            )
+        )
+        tables.append(
+            AmountTable(
+                title=f"{org.name} · {org.platform} · {cur} · as of {org.report.as_of}",
+                caption=f"{_aged_how(basis, scheme)}; amounts in {cur}",
+                label_header="Customer",
+                headers=(*names, "Total"),
+                rows=tuple(rows),
+            )
+        )
     return tables
 
 
-def render_org_summary(orgs: Sequence[OrgAging], *, basis: Basis, scheme: Scheme) -> Table:
-    """One table for several orgs: a row per org (its totals per bucket, in its own base
-    currency; under the org's name, its ledger and currency), for a side-by-side view across
-    ledgers. Rows keep the order given; amounts carry thousands separators."""
+def render_org_summary(orgs: Sequence[OrgAging], *, basis: Basis, scheme: Scheme) -> AmountTable:
+    """One table for several orgs (see ``AmountTable``): a row per org, its totals per bucket in
+    its own base currency, for a side-by-side view across ledgers. Each row's label is the org's
+    name, then a line with its ledger and currency (``xero · NZD``). Rows keep the order given."""
     basis, scheme = Basis(basis), Scheme(scheme)
     names = _check(orgs, basis, scheme)
     dates = common_as_of(orgs)
-    table = _new_table(
-        "Aged receivables by org" + (f" · as of {dates.isoformat()}" if dates else ""),
-        f"{_aged_how(basis, scheme)}; each row in its org's base currency",
-    )
     rows = []
     for org in orgs:
-        cur = org.base_currency
-        cells = [_cell(org.report.totals[n], cur, grouped=True) for n in names]
-        cells.append(_cell(org.report.total, cur, grouped=True, bold=True))
         label = Text(org.name)
-        label.append(f"\n{org.platform} · {cur}", style="dim")
-        rows.append((label, cells))
-    table.add_column("Org", overflow="fold", min_width=_NAME_MIN_WIDTH)
-    # Amounts keep their full width, as in the per-org tables; the org name folds instead.
-    for index, header in enumerate([*names, "Total"]):
-        width = max([len(header), *(len(cells[index]) for _, cells in rows)])
-        table.add_column(header, justify="right", no_wrap=True, min_width=width)
-    for label, cells in rows:
-        table.add_row(label, *cells)
-    return table
+        label.append(f"\n{org.platform} · {org.base_currency}", style="dim")
+        rows.append(
+            AmountRow(
+                label=label,
+                amounts=_amounts(org.report.totals, org.report.total, names),
+                currency=org.base_currency,
+            )
+        )
+    return AmountTable(
+        title="Aged receivables by org" + (f" · as of {dates.isoformat()}" if dates else ""),
+        caption=f"{_aged_how(basis, scheme)}; each row in its org's base currency",
+        label_header="Org",
+        headers=(*names, "Total"),
+        rows=tuple(rows),
+    )

@@ -7,6 +7,9 @@
   vault key is configured, else ``keyring``. Sandbox orgs use their file in ``AR_SYNC_HOME``
   unless ``AR_SYNC_VAULT=database`` is set explicitly.
 - ``AR_SYNC_CONNECT_TIMEOUT`` / ``AR_SYNC_READ_TIMEOUT``: see ``ar_sync.timeouts``.
+- ``AR_SYNC_OPEN_SET_HOURS``: hours between re-reads of the open documents, which heal changes a
+  watermark cannot see (default 24; 0: at every sync; ``never``: only on ``sync --full``). See
+  ``ar_sync.sync``.
 - ``AR_SYNC_VAULT_KEY`` / ``AR_SYNC_VAULT_KEY_FILE``: the database vault's key(s); see
   ``ar_sync.vault_keys``. They are kept here unparsed, so commands that need no token (``orgs``,
   ``aging``) never fail on them.
@@ -20,13 +23,13 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 
 from platformdirs import user_data_dir
 
 from ar_sync.errors import ConfigError
-from ar_sync.store.database import default_db_url, normalize_url
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts, timeouts_from_env
 
 
@@ -41,6 +44,15 @@ class VaultKind(StrEnum):
 VAULT_CHOICES = (VaultKind.KEYRING.value, VaultKind.DATABASE.value)
 
 
+# How often a sync re-reads the open documents by default (see ``ar_sync.sync``).
+DEFAULT_REFRESH_EVERY = timedelta(days=1)
+
+
+def default_db_url(home: Path) -> str:
+    """The SQLite store inside ar-sync's data directory ``home``."""
+    return f"sqlite:///{home / 'ar-sync.sqlite'}"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     home: Path
@@ -49,6 +61,7 @@ class Settings:
     vault_key: str | None = field(default=None, repr=False)  # AR_SYNC_VAULT_KEY (secret)
     vault_key_file: Path | None = None  # AR_SYNC_VAULT_KEY_FILE
     timeouts: Timeouts = DEFAULT_TIMEOUTS  # AR_SYNC_CONNECT_TIMEOUT / AR_SYNC_READ_TIMEOUT
+    open_set_every: timedelta | None = DEFAULT_REFRESH_EVERY  # AR_SYNC_OPEN_SET_HOURS
 
     @property
     def log_file(self) -> Path:
@@ -89,6 +102,28 @@ def _vault_choice(value: str | None) -> VaultKind | None:
     return VaultKind(chosen)
 
 
+OPEN_SET_ENV = "AR_SYNC_OPEN_SET_HOURS"
+
+
+def _open_set_every(value: str | None) -> timedelta | None:
+    """``AR_SYNC_OPEN_SET_HOURS``: unset is a day, ``never`` is None, else hours >= 0."""
+    text = (value or "").strip().lower()
+    if not text:
+        return DEFAULT_REFRESH_EVERY
+    if text == "never":
+        return None
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= 24 * 366:  # also refuses nan
+        raise ConfigError(
+            f"{OPEN_SET_ENV}: expected hours between re-reads of the open documents (a number "
+            f"from 0 to 8784, or never), got {value!r}"
+        )
+    return timedelta(hours=hours)
+
+
 def load_settings(db_option: str | None = None) -> Settings:
     """Settings from ``--db`` (if given) and the ``AR_SYNC_*`` environment variables."""
     home = default_home()
@@ -101,6 +136,7 @@ def load_settings(db_option: str | None = None) -> Settings:
         vault_key=os.environ.get("AR_SYNC_VAULT_KEY", "").strip() or None,
         vault_key_file=Path(key_file).expanduser() if key_file else None,
         timeouts=timeouts_from_env(os.environ),
+        open_set_every=_open_set_every(os.environ.get(OPEN_SET_ENV)),
     )
 
 
@@ -155,6 +191,8 @@ HOME_HINT = "set AR_SYNC_HOME to a directory ar-sync can write"
 def prepare_database_location(settings: Settings) -> None:
     """For a SQLite file store, make sure its directory exists and is writable (one-line
     ``ConfigError`` naming it otherwise); other databases need nothing here."""
+    from ar_sync.store.database import normalize_url  # SQLAlchemy: only when a store opens
+
     url = normalize_url(settings.db_url)
     database = url.database or ""
     if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or url.query:

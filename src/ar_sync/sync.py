@@ -16,12 +16,17 @@ credits) after its incremental pages. Those pages commit with their own resumabl
 (``open-set:<stream>``), separate from the incremental watermark, and the bookkeeping of which
 streams are still to re-read (``open-set``) commits with the last page of each, so an
 interrupted re-read resumes where it stopped.
+
+**The log.** A run logs its start with its mode (``_mode``) once the open-set plan is made,
+each committed page at DEBUG, and its outcome (status, rows written per kind, pages, API
+calls, retries, seconds waited and taken; a failure's one-line reason) at INFO. A run that
+fails before its plan (the org's first call) logs only its outcome.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -29,6 +34,7 @@ from typing import Any, Protocol
 from ar_sync.connector import CallStats, Connector, Page
 from ar_sync.domain import Org
 from ar_sync.errors import ArSyncError, DataError
+from ar_sync.settings import DEFAULT_REFRESH_EVERY
 from ar_sync.snapshots import save_today_snapshot
 from ar_sync.store import Store
 from ar_sync.store.locks import one_run_per_org
@@ -37,7 +43,6 @@ log = logging.getLogger(__name__)
 
 OPEN_SET = "open-set"  # state key: {"refreshed_at": ISO instant, "pending": [stream, ...]}
 OPEN_SET_PREFIX = "open-set:"  # state key prefix of a stream's open-set re-read in progress
-DEFAULT_REFRESH_EVERY = timedelta(days=1)
 
 
 class SyncProgress(Protocol):
@@ -100,6 +105,8 @@ def sync_org(
         open_set = _plan_open_set(
             store, connector, states, started_at, full=full, refresh_every=refresh_every
         )
+        log.info("%s (%s): sync run %d started, mode %s", org.name, org.org_id, run_id,
+                 _mode(connector.streams, states, open_set["pending"], full=full))
         for stream in connector.streams:
             if progress:
                 progress.stream_started(org, stream)
@@ -199,6 +206,9 @@ def _commit_page(
         store.set_stream_state(tx, org.org_id, state_key or page.stream, page.state)
     _add(result.counts, written)
     _add(result.counts, {"pages": 1, "deleted": len(page.deleted), "skipped": len(page.skipped)})
+    log.debug("%s: %s%s page committed: %s written, %d deleted, %d skipped", org.name,
+              page.stream, " (open set)" if state_key else "", _written(written),
+              len(page.deleted), len(page.skipped))
     for error in page.skipped:
         log.warning("%s: skipped a record in %s: %s", org.name, page.stream, error)
     result.skipped.extend(page.skipped)
@@ -218,3 +228,37 @@ def _finish(
     result.waited_seconds = stats.waited_seconds
     counts = dict(result.counts, calls=stats.total, retries=stats.retries)
     store.finish_sync_run(result.run_id, finished_at=at, status=status, counts=counts, error=error)
+    log.info(
+        "%s (%s): sync run %d %s in %.1fs: %s written in %d pages, %d deleted, %d skipped; "
+        "%d API calls, %d retries after waiting %.1fs%s",
+        result.org.name, result.org.org_id, result.run_id, status,
+        (at - result.started_at).total_seconds(), _written(result.counts),
+        result.counts.get("pages", 0), result.counts.get("deleted", 0),
+        result.counts.get("skipped", 0), result.calls, result.retries, result.waited_seconds,
+        f": {error}" if error else "",
+    )
+
+
+WRITTEN_KINDS = ("customers", "invoices", "credits", "allocations")  # as upsert_records counts
+
+
+def _written(counts: dict[str, int]) -> str:
+    """``3 customers, 12 invoices, 0 credits, 5 allocations``: rows written per kind."""
+    return ", ".join(f"{counts.get(kind, 0)} {kind}" for kind in WRITTEN_KINDS)
+
+
+def _mode(
+    streams: Sequence[str], states: dict[str, dict[str, Any]], pending: Sequence[str], *,
+    full: bool,
+) -> str:
+    """How a sync reads, for the log: ``full (first sync)`` (no stream synced yet: every open
+    document), ``full`` (``--full``: what changed, then every open document), ``open-set
+    re-read (Invoices, ...)`` (what changed, then those streams' open documents again: the
+    daily re-read, or one an interrupted sync left) or ``incremental`` (what changed)."""
+    if not any(stream in states for stream in streams):
+        return "full (first sync)"
+    if full:
+        return "full"
+    if pending:
+        return f"open-set re-read ({', '.join(pending)})"
+    return "incremental"

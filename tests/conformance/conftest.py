@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ar_sync.connector import GenerateSpec
+from ar_sync.sandbox.plugin import GenerateSpec
 from tests.conformance.platforms import ALL_PLATFORMS, DRIVERS, SKIPPED, PlatformDriver
 from tests.conformance.support import SMALL, Control, Ledger, connect
 

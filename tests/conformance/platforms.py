@@ -14,7 +14,11 @@ control endpoints, which every sandbox exposes alike (``tenants``, ``tokens``, `
 - which endpoint names of the sandbox's call log are the sync's calls, how big a page is, and
   so the fewest calls a sync can make (``fixed_sync_calls``, ``streams``);
 - the token endpoint (``token_endpoint``: the call-log name, ``"POST connect/token"``, which is
-  also its path).
+  also its path);
+- for the writer: the ledger's name and note limit, how a key goes on the wire (``wire_key``),
+  what the write log (``GET /_sandbox/writes``) says in the suite's terms (``written``), which
+  invoice can be emailed and whether it was (``emailable_invoice``, ``emailed``), and which
+  emails the ledger refuses, with the error the writer gives (``email_refusals``).
 
 A new ledger adds a ``PlatformDriver`` subclass below and one line in ``_CANDIDATES``; its
 parameter is skipped (with the reason) until its plugin is installed.
@@ -30,7 +34,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
-from ar_sync.connector import GenerateSpec, SandboxHandle, available_platforms, load_plugin
+from ar_sync.connector import (
+    CUSTOMER_ATTACHMENT,
+    CUSTOMER_NOTE,
+    INVOICE_EMAIL,
+    INVOICE_NOTE,
+    available_platforms,
+)
+from ar_sync.sandbox.plugin import GenerateSpec, SandboxHandle, load_sandbox
 
 CENT = Decimal("0.01")
 
@@ -85,6 +96,21 @@ class StreamCalls:
     def min_calls(self, rows: int) -> int:
         """The fewest list calls that can read ``rows`` records: at least one, even for none."""
         return max(1, math.ceil(rows / self.page_size))
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """One entry of a sandbox's write log in the suite's terms: ``kind`` (``INVOICE_NOTE`` ...),
+    the invoice or customer written to, the idempotency key as sent, whether the sandbox
+    replayed an earlier answer instead of writing, the note's text or the file's name (None
+    for an email), and the file's size in bytes (None but for an attachment)."""
+
+    kind: str
+    target: str
+    key: str | None
+    replay: bool
+    text: str | None = None
+    size: int | None = None
 
 
 class PlatformDriver:
@@ -161,6 +187,36 @@ class PlatformDriver:
     # -- changes ------------------------------------------------------------------------
     def remove_invoice(self, control: Any, invoice_id: str) -> None:
         """Take an untouched open invoice out of the receivables (void or delete it)."""
+        raise NotImplementedError
+
+    # -- writing back ------------------------------------------------------------------------
+    ledger_name: ClassVar[str]  # how the writer's messages name the ledger
+    note_limit: ClassVar[int]  # characters a note may hold, marker included
+    note_fault_path: ClassVar[str]  # a fault ``path`` that hits the note writes only
+    unknown_customer: ClassVar[str]  # a customer id the books do not have
+    # The ledger's refusal of a customer note / attachment for ``unknown_customer``, as the
+    # writer words it after "cannot ...: ".
+    unknown_customer_refusals: ClassVar[Mapping[str, str]]
+
+    def wire_key(self, key: str) -> str:
+        """The idempotency token the ledger receives for the caller's ``key``."""
+        raise NotImplementedError
+
+    def written(self, control: Any) -> list[Written]:
+        """The org's write log, oldest first."""
+        raise NotImplementedError
+
+    def emailable_invoice(self, state: dict[str, Any]) -> str:
+        """An open invoice the ledger will email (its customer has an address)."""
+        raise NotImplementedError
+
+    def emailed(self, state: dict[str, Any], invoice_id: str) -> bool:
+        """Whether the books show the invoice as sent by email."""
+        raise NotImplementedError
+
+    def email_refusals(self, control: Any, state: dict[str, Any]) -> list[tuple[str, str]]:
+        """``(invoice id, the writer's error message)`` for invoices the ledger will not email
+        (making one through the control endpoints where the books have none)."""
         raise NotImplementedError
 
     # -- derived, platform-neutral ---------------------------------------------------------
@@ -256,8 +312,8 @@ class XeroDriver(PlatformDriver):
 
     def start_sandbox(self, spec: GenerateSpec, *, strict_refresh: bool = False) -> SandboxHandle:
         if not strict_refresh:
-            return load_plugin(self.platform).start_sandbox(generate=spec)
-        # The plugin's start_sandbox cannot set the refresh grace (Xero's is 30 minutes) and no
+            return load_sandbox(self.platform).start(generate=spec)
+        # The sandbox plugin's start cannot set the refresh grace (Xero's is 30 minutes) and no
         # control endpoint changes it, so the strict sandbox is built as the plugin builds it.
         from ar_sync_xero.sandbox import XeroSandbox, generate_company
 
@@ -343,6 +399,82 @@ class XeroDriver(PlatformDriver):
     def remove_invoice(self, control: Any, invoice_id: str) -> None:
         control.request("POST", f"invoices/{invoice_id}/void")
 
+    # -- writing back: Xero's history notes, contact attachments and invoice email --------
+    ledger_name = "Xero"
+    note_limit = 250
+    note_fault_path = "/History"
+    unknown_customer = "00000000-0000-4000-8000-000000000000"
+    unknown_customer_refusals: ClassVar[Mapping[str, str]] = {
+        CUSTOMER_NOTE: "Xero found nothing at PUT Contacts/{id}/History (404)",
+        CUSTOMER_ATTACHMENT: "Xero found nothing at PUT Contacts/{id}/Attachments/{FileName} (404)",
+    }
+    _WRITE_KINDS: ClassVar[Mapping[str, str]] = {
+        "invoice_history": INVOICE_NOTE,
+        "contact_history": CUSTOMER_NOTE,
+        "contact_attachment": CUSTOMER_ATTACHMENT,
+        "invoice_email": INVOICE_EMAIL,
+    }
+    _NOT_EMAILABLE = (
+        "Only sales invoices (ACCREC) with a status of SUBMITTED, AUTHORISED or PAID can be "
+        "emailed; this one is "
+    )
+
+    def wire_key(self, key: str) -> str:
+        return key  # Idempotency-Key: the key itself (up to 128 characters)
+
+    def written(self, control: Any) -> list[Written]:
+        return [
+            Written(
+                kind=self._WRITE_KINDS[entry["kind"]],
+                target=entry["target_id"],
+                key=entry["idempotency_key"],
+                replay=entry["replay"],
+                text=entry.get("details") or entry.get("file_name"),
+                size=entry.get("size"),
+            )
+            for entry in control.request("GET", "writes")["writes"]
+        ]
+
+    def _recipients(self, state: dict[str, Any], contact_id: str) -> list[str]:
+        (contact,) = [c for c in state["Contacts"] if c["ContactID"] == contact_id]
+        people = [p["EmailAddress"] for p in contact.get("ContactPersons") or ()
+                  if p.get("IncludeInEmails") and p.get("EmailAddress")]
+        return [a for a in [contact.get("EmailAddress"), *people] if a]
+
+    def emailable_invoice(self, state: dict[str, Any]) -> str:
+        return next(
+            row["InvoiceID"]
+            for row in self._open_invoice_rows(state)
+            if self._recipients(state, row["Contact"]["ContactID"])
+        )
+
+    def emailed(self, state: dict[str, Any], invoice_id: str) -> bool:
+        (row,) = [row for row in state["Invoices"] if row["InvoiceID"] == invoice_id]
+        return row.get("SentToContact") is True
+
+    def email_refusals(self, control: Any, state: dict[str, Any]) -> list[tuple[str, str]]:
+        """A draft, and an approved invoice of a contact with no address (the generated
+        company has both)."""
+        prefix = "Xero refused POST Invoices/{id}/Email (400): "
+        draft = next(
+            row["InvoiceID"]
+            for row in state["Invoices"]
+            if row["Type"] == "ACCREC" and row["Status"] == "DRAFT"
+        )
+        silent = next(
+            row
+            for row in self._open_invoice_rows(state)
+            if not self._recipients(state, row["Contact"]["ContactID"])
+        )
+        return [
+            (draft, f"cannot email invoice {draft}: {prefix}{self._NOT_EMAILABLE}ACCREC DRAFT"),
+            (
+                silent["InvoiceID"],
+                f"cannot email invoice {silent['InvoiceID']}: {prefix}The contact "
+                f"{silent['Contact']['Name']} has no email address",
+            ),
+        ]
+
 
 # ------------------------------------------------------------------------------ QuickBooks
 
@@ -391,7 +523,7 @@ class QuickBooksDriver(PlatformDriver):
     payment_changes = (1, 1, 1)
 
     def start_sandbox(self, spec: GenerateSpec, *, strict_refresh: bool = False) -> SandboxHandle:
-        return load_plugin(self.platform).start_sandbox(generate=spec)
+        return load_sandbox(self.platform).start(generate=spec)
 
     def base_currency(self, state: dict[str, Any]) -> str:
         prefs = (state.get("Preferences") or {}).get("CurrencyPrefs") or {}
@@ -467,6 +599,93 @@ class QuickBooksDriver(PlatformDriver):
 
     def remove_invoice(self, control: Any, invoice_id: str) -> None:
         control.request("DELETE", f"invoices/{invoice_id}")
+
+    # -- writing back: Attachable notes and uploads, invoice send -------------------------
+    ledger_name = "QuickBooks"
+    note_limit = 2000
+    note_fault_path = "/attachable"
+    unknown_customer = "999999"
+    # A note's fault is the answer's (HTTP 400); an upload's sits inside AttachableResponse.
+    unknown_customer_refusals: ClassVar[Mapping[str, str]] = {
+        CUSTOMER_NOTE: "QuickBooks refused POST attachable (6000): A business validation error "
+        "has occurred while processing your request: Business Validation Error: The entity "
+        "Customer 999999 that you are trying to link does not exist. Customer 999999",
+        CUSTOMER_ATTACHMENT: "QuickBooks refused POST upload (6000): Business Validation Error: "
+        "The entity Customer 999999 that you are trying to link does not exist. Customer 999999",
+    }
+
+    def wire_key(self, key: str) -> str:
+        from ar_sync_quickbooks.writer import request_id
+
+        return request_id(key)  # requestid: a UUID derived from the key
+
+    def written(self, control: Any) -> list[Written]:
+        found = []
+        for entry in control.request("GET", "writes")["writes"]:
+            if entry["kind"] == "invoice_email":
+                kind, target = INVOICE_EMAIL, entry["target_id"]
+            else:
+                (ref,) = entry["refs"]
+                target = ref["value"]
+                if entry["kind"] == "attachable_upload":
+                    kind = CUSTOMER_ATTACHMENT
+                else:
+                    kind = INVOICE_NOTE if ref["type"] == "Invoice" else CUSTOMER_NOTE
+            found.append(
+                Written(
+                    kind=kind,
+                    target=target,
+                    key=entry["requestid"],
+                    replay=entry["replay"],
+                    text=entry.get("note") or entry.get("file_name"),
+                    size=entry.get("size"),
+                )
+            )
+        return found
+
+    def emailable_invoice(self, state: dict[str, Any]) -> str:
+        return next(
+            row["Id"]
+            for row in self._open_rows(state)
+            if (row.get("BillEmail") or {}).get("Address")
+        )
+
+    def _open_rows(self, state: dict[str, Any]) -> list[dict[str, Any]]:
+        return [row for row in state.get("Invoice", ()) if _qb_amount(row, "Balance") > 0]
+
+    def emailed(self, state: dict[str, Any], invoice_id: str) -> bool:
+        (row,) = [row for row in state["Invoice"] if row["Id"] == invoice_id]
+        return row.get("EmailStatus") == "EmailSent"
+
+    def email_refusals(self, control: Any, state: dict[str, Any]) -> list[tuple[str, str]]:
+        """An invoice without ``BillEmail`` (QuickBooks has no drafts), made for the test: a
+        generated invoice always has its customer's address."""
+        model = self._open_rows(state)[0]
+        created = control.request(
+            "POST",
+            "invoices",
+            {
+                "CustomerRef": model["CustomerRef"],
+                "TxnDate": model["TxnDate"],
+                "DueDate": model["DueDate"],
+                "Line": [
+                    {
+                        "Amount": 10,
+                        "DetailType": "SalesItemLineDetail",
+                        "SalesItemLineDetail": model["Line"][0]["SalesItemLineDetail"],
+                    }
+                ],
+            },
+        )["Invoice"]["Id"]
+        return [
+            (
+                created,
+                f"cannot email invoice {created}: QuickBooks refused POST invoice/{{id}}/send "
+                "(6000): A business validation error has occurred while processing your "
+                "request: Business Validation Error: The invoice has no email address "
+                "(BillEmail) to send it to.",
+            )
+        ]
 
 
 def _statement(entry: dict[str, Any]) -> str:

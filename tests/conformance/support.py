@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ar_sync.connector import GenerateSpec, SandboxHandle
+from ar_sync.sandbox.plugin import GenerateSpec, SandboxHandle
 from ar_sync.domain import Org, make_org_id
 from ar_sync.orgs import vault_for
 from ar_sync.settings import load_settings

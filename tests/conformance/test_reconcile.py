@@ -92,7 +92,8 @@ def test_reconcile_compares_the_org_total_in_one_report_and_the_largest_customer
     assert result.code == 0, result.out + result.err
     line = _reconcile_line(result.out)
     assert line.startswith(f"Reconciled {org['name']} ({connected.platform}): aging total "
-                           f"{ours} {currency} equals the ledger's own figure, {ours} {currency} (")
+                           f"{ours:,} {currency} equals the ledger's own figure, {ours:,} "
+                           f"{currency} (")
     assert line.endswith(f"); 0 of {len(org['customers'])} customers checked one by one: OK")
     org_total_calls = connected.control.calls()["total"]
 
@@ -122,11 +123,11 @@ def test_reconcile_names_what_differs_when_the_ledger_moved_since_the_sync(cli, 
     assert result.code == 1, result.out + result.err
     lines = result.out.splitlines()
     assert lines[0].startswith(f"MISMATCH {org['name']} ({connected.platform}): aging total "
-                               f"{total(org)} {currency}, the ledger's own figure "
-                               f"{total(org) - Decimal('1.00')} {currency} (")
+                               f"{total(org):,} {currency}, the ledger's own figure "
+                               f"{total(org) - Decimal('1.00'):,} {currency} (")
     assert f"difference 1.00 {currency}; 1 of {len(org['customers'])} customers checked one by " \
            "one, 1 differ" in lines[0]
-    assert f"  {name}: ours {ours} {currency}, ledger {ours - Decimal('1.00')} {currency}, " \
+    assert f"  {name}: ours {ours:,} {currency}, ledger {ours - Decimal('1.00'):,} {currency}, " \
            f"difference 1.00 {currency}" in lines
 
 

@@ -1,6 +1,5 @@
 """connect -> sync -> aging over real HTTP: python-quickbooks and intuit-oauth against the
-QuickBooks sandbox, and the QuickBooks-only paths: CDC, its 30-day limit and 1,000-object cap,
-and a stale SyncToken on a write."""
+QuickBooks sandbox, and the QuickBooks-only paths: CDC, its 30-day limit and 1,000-object cap."""
 
 from __future__ import annotations
 
@@ -8,10 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from ar_sync.domain import DocumentStatus
-from ar_sync.orgs import vault_for
 from ar_sync.settings import load_settings
 from ar_sync.store import Store
-from ar_sync_quickbooks.client import QuickBooksClient, QuickBooksEndpoints
 from ar_sync_quickbooks.sandbox import QuickBooksSandbox, load_company
 from tests.conftest import SandboxControl
 from tests.quickbooks.company import (
@@ -185,34 +182,6 @@ def test_a_cdc_answer_at_the_cap_is_split_and_loses_nothing(cli, tmp_path, today
     # a keyset page, one more that cannot get past that second, then page 2 of it.
     assert (calls["GET cdc"], calls["POST query"]) == (5, 3)
     assert _by_customer(_aging(cli))["4"]["total"] == "1001.00"
-
-
-def test_a_stale_sync_token_is_re_read_and_the_write_retried_once(cli, qb_connected):
-    settings = load_settings(None)
-    with Store(settings.db_url) as store:
-        org = store.get_org(ORG)
-    stale = qb_connected.control.request("GET", "state")
-    old_token = next(i for i in stale["Invoice"] if i["Id"] == "101")["SyncToken"]
-    qb_connected.control.request("POST", "invoices/101", {"PrivateNote": "edited by a person"})
-    client = QuickBooksClient(
-        endpoints=QuickBooksEndpoints.for_api_url(qb_connected.url),
-        vault=vault_for(org, settings),
-        connection_id=org.connection_id,
-        realm_id=REALM,
-    )
-    try:
-        updated = client.sparse_update("Invoice", "101", {"PrivateNote": "Reminder 1 sent"},
-                                       request_id="rem-101-1", sync_token=old_token)
-    finally:
-        client.close()
-    assert updated["PrivateNote"] == "Reminder 1 sent"
-    assert int(updated["SyncToken"]) == int(old_token) + 2
-    assert client.stats.calls == {
-        "GET .well-known/openid_configuration": 1, "POST invoice": 2, "GET invoice/{id}": 1,
-    }
-    writes = [w for w in qb_connected.control.request("GET", "writes")["writes"]
-              if w.get("replay") is False or "replay" not in w]
-    assert len([w for w in writes if "101" in str(w.get("target_id"))]) == 1
 
 
 def test_connecting_without_the_apps_credentials_says_which_setting_is_missing(cli):

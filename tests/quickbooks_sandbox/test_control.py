@@ -108,6 +108,6 @@ def test_state_round_trip(qb, control, sandbox, tmp_path) -> None:
 
 
 def _decimal_doc(company):
-    from ar_sync.sandbox_kit.jsonwire import dumps
+    from ar_sync.sandbox.jsonwire import dumps
 
     return json.loads(dumps(company_document(company)), parse_float=Decimal)

@@ -202,6 +202,35 @@ def test_attachable_note(qb, control) -> None:
     assert refused.value.error_code == 6000
 
 
+def test_attachables_are_queried_by_the_entity_they_are_linked_to(qb) -> None:
+    for entity, value, note in (
+        ("Invoice", "101", "First"),
+        ("Customer", "1", "On the customer"),
+        ("Invoice", "101", "Second"),
+    ):
+        body = {"AttachableRef": [{"EntityRef": {"type": entity, "value": value}}], "Note": note}
+        qb.create_object("Attachable", json.dumps(body))
+
+    def notes(where: str) -> list[str]:
+        answer = qb.query(f"select * from Attachable where {where}")["QueryResponse"]
+        return [row["Note"] for row in answer.get("Attachable", [])]
+
+    # Intuit's own sample spells the type in lower case ("Query an attachable").
+    assert notes(
+        "AttachableRef.EntityRef.Type = 'invoice' and AttachableRef.EntityRef.value = '101'"
+    ) == ["First", "Second"]
+    assert notes(
+        "AttachableRef.EntityRef.Type = 'Customer' and AttachableRef.EntityRef.value = '1'"
+    ) == ["On the customer"]
+    assert notes("AttachableRef.EntityRef.value = '102'") == []
+    with pytest.raises(ValidationException) as refused:
+        qb.query("select * from Attachable where AttachableRef.IncludeOnSend = false")
+    assert (refused.value.error_code, refused.value.detail) == (
+        4001,
+        "QueryValidationError: property 'AttachableRef.IncludeOnSend' is not queryable",
+    )
+
+
 def test_upload_a_file_through_python_quickbooks(qb, control) -> None:
     pdf = b"%PDF-1.4\n% statement for Amy\n%%EOF\n" + bytes(range(256))
     attachment = Attachable()

@@ -10,7 +10,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from ar_sync.errors import ConfigError
-from ar_sync.store import Store, default_db_url, normalize_url
+from ar_sync.settings import default_db_url
+from ar_sync.store import Store, normalize_url
 from ar_sync.store.tables import metadata
 from tests.store.records import ORG, make_org
 

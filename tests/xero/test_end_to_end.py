@@ -57,8 +57,14 @@ def test_connect_sync_aging_gives_the_hand_checked_figures(cli, connected, today
 def test_aging_csv_and_table_show_the_same_totals(cli, connected):
     assert cli("sync").code == 0
     rows = list(csv.DictReader(io.StringIO(cli("aging", "--format", "csv").out)))
-    total = next(row for row in rows if row["customer_name"] == "TOTAL")
+    (total,) = [row for row in rows if row["row"] == "total"]
     assert [total[b] for b in BUCKETS] + [total["total"]] == [
+        "115.50", "1140.00", "1055.00", "500.00", "409.29", "3219.79"
+    ]
+    customers = [row for row in rows if row["row"] == "customer"]
+    assert len(customers) + 1 == len(rows)
+    # The customer rows are the data: a spreadsheet's sum of them is the total row.
+    assert [str(sum(Decimal(row[b]) for row in customers)) for b in (*BUCKETS, "total")] == [
         "115.50", "1140.00", "1055.00", "500.00", "409.29", "3219.79"
     ]
     table = cli("aging").out

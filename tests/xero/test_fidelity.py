@@ -238,10 +238,9 @@ def test_reported_total_of_a_generated_company_equals_its_aging(cli, today):
     """Some generated prepayments are unapplied: they are in neither the ledger's receivables
     nor the aging, which agree to the cent; the receivables are also worked out here from the
     books themselves (open invoices less unapplied credit notes and overpayments)."""
-    from ar_sync.connector import GenerateSpec, load_plugin
+    from ar_sync.sandbox.plugin import GenerateSpec, load_sandbox
 
-    plugin = load_plugin("xero")
-    handle = plugin.start_sandbox(
+    handle = load_sandbox("xero").start(
         generate=GenerateSpec(today=today, customers=30, invoices=200, seed=7)
     )
     control = SandboxControl(handle.url)

@@ -124,3 +124,30 @@ def test_sync_full_re_reads_every_open_set_at_once(cli, connected, today):
         "GET Prepayments": 2,
     }
     assert Decimal(aroha()["total"]) == Decimal("350.00")
+
+
+def test_the_re_read_interval_is_a_setting(cli, connected, today, monkeypatch):
+    assert cli("sync").code == 0
+    _move_due_date(connected, today)
+
+    monkeypatch.setenv("AR_SYNC_OPEN_SET_HOURS", "never")
+    connected.control.reset_calls()
+    assert cli("sync").code == 0
+    assert connected.control.calls()["by_endpoint"]["GET Invoices"] == 1
+
+    monkeypatch.setenv("AR_SYNC_OPEN_SET_HOURS", "0")  # at every sync
+    for _ in range(2):
+        connected.control.reset_calls()
+        assert cli("sync").code == 0
+        assert connected.control.calls()["by_endpoint"]["GET Invoices"] == 2
+    (org,) = cli("aging", "--format", "json").json()["orgs"]
+    (aroha,) = [c for c in org["customers"] if c["name"] == "Aroha Cafe"]
+    assert {**aroha["buckets"], "total": aroha["total"]} == AROHA_AFTER
+
+    monkeypatch.setenv("AR_SYNC_OPEN_SET_HOURS", "daily")
+    bad = cli("sync")
+    assert bad.code == 2
+    assert bad.err.strip() == (
+        "error: AR_SYNC_OPEN_SET_HOURS: expected hours between re-reads of the open documents "
+        "(a number from 0 to 8784, or never), got 'daily'"
+    )

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import urllib.request
 
-from ar_sync_xero.plugin import SAMPLE_COMPANY
+from ar_sync_xero.sandbox.plugin import SAMPLE_COMPANY
 
 
 def _serve(*args: str) -> tuple[subprocess.Popen, str, str]:

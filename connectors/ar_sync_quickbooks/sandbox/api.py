@@ -1,5 +1,6 @@
 """The Accounting API under ``/v3/company/{realm}/`` (authentication, limits and idempotency
-are in ``app.py``). Each handler takes an ``ApiCall`` and returns a ``Reply``.
+are the pipeline's: ``ar_sync.sandbox.pipeline``, ``rules.py``). Each handler takes an
+``ApiCall`` and returns a ``Reply``.
 
 ===========================================  ================================================
 ``GET|POST query``                           ``?query=`` or an ``application/text`` body
@@ -37,7 +38,7 @@ from functools import partial
 
 from werkzeug.wrappers import Request
 
-from ar_sync.sandbox_kit.reply import Reply, json_reply
+from ar_sync.sandbox.reply import Reply, json_reply
 from ar_sync_quickbooks.sandbox import cdc, multipart, query, reports, wire
 from ar_sync_quickbooks.sandbox.books import RealmBooks, Refused, not_found
 from ar_sync_quickbooks.sandbox.entities import ENTITIES, ordered

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from ar_sync.sandbox.errors import RecordError
 from ar_sync_quickbooks.sandbox import checks, ledger, wire
 from ar_sync_quickbooks.sandbox.company import Company, all_ids, build_company
 from ar_sync_quickbooks.sandbox.entities import ENTITIES, ordered
-from ar_sync_quickbooks.sandbox.errors import RecordError
 from ar_sync_quickbooks.sandbox.responses import not_found_fault, stale_fault
 
 _DOCS = ("Invoice", "CreditMemo", "Payment")
@@ -117,6 +117,11 @@ class RealmBooks:
             default=datetime(2000, 1, 1, tzinfo=UTC),
         )
         self._sorted: dict[str, list[dict[str, object]]] = {}
+
+    @property
+    def id(self) -> str:
+        """The realm id (``ar_sync.sandbox.rules.Books``)."""
+        return self.realm_id
 
     @property
     def name(self) -> str:
@@ -261,7 +266,7 @@ class RealmBooks:
             if current is None:
                 raise not_found("Invoice", invoice_id)
             address = send_to or ((current.get("BillEmail") or {}).get("Address"))  # type: ignore[union-attr]
-            if not address:
+            if not address:  # a 6000 refusal and its text: UNCONFIRMED
                 raise business("The invoice has no email address (BillEmail) to send it to.")
             if "@" not in address or len(address) > 100:
                 raise business(f"Invalid email address: {address}")
@@ -591,6 +596,8 @@ def _complete_attachable(record: dict[str, object]) -> dict[str, object]:
     for key in ("Note", "FileName"):
         if key in record:
             try:
+                # Note "max 2000 chars", FileName "max 1000 chars" (Intuit's Attachable page;
+                # abossenbroek/qbo-mcp qbo-api-docs/entities/attachable.md; Finance.xsd: 1000)
                 checks.text(record[key], key, max_length=2000 if key == "Note" else 1000)
             except RecordError as error:
                 raise _refusal(error) from None

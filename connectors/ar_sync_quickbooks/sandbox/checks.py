@@ -1,17 +1,19 @@
-"""Field checks shared by the company-file loader and the API's writes.
+"""The rules of QBO's field values, applied to a company file by its pydantic models
+(``models.py``) and to the API's writes.
 
-Each check takes the value and its path (``"Invoice[2] (Id 12).DueDate"``) and returns the
-value normalised (ids as strings, amounts as ``Decimal``) or raises ``RecordError(path, ...)``.
-Money has at most 2 decimal places; exchange rates are positive with any precision.
+Each check takes the value and its path (``"Invoice[2] (Id 12).DueDate"``; the models pass an
+empty one and place the error themselves) and returns the value normalised (ids as strings,
+amounts as ``Decimal``) or raises ``RecordError(path, ...)``. Money fits QBO's 10.5 format
+(``entities.amount_problem``); exchange rates are positive with any precision.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal
 
-from ar_sync_quickbooks.sandbox.errors import RecordError
+from ar_sync.sandbox.errors import RecordError
+from ar_sync_quickbooks.sandbox.entities import amount_problem
 from ar_sync_quickbooks.sandbox.wire import parse_day
 
 _ID_RE = re.compile(r"[1-9]\d{0,19}$")
@@ -27,7 +29,7 @@ def record_id(value: object, path: str) -> str:
 
 def text(value: object, path: str, *, max_length: int | None = None) -> str:
     if not isinstance(value, str):
-        raise RecordError(path, f"must be a string, got {_kind(value)}")
+        raise RecordError(path, f"must be a string, got {kind(value)}")
     if max_length is not None and len(value) > max_length:
         raise RecordError(path, f"must be at most {max_length} characters, got {len(value)}")
     return value
@@ -48,15 +50,16 @@ def _number(value: object, path: str) -> Decimal:
         except ArithmeticError:
             raise RecordError(path, f"must be a number, got {value!r}") from None
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise RecordError(path, f"must be a number, got {_kind(value)}")
+        raise RecordError(path, f"must be a number, got {kind(value)}")
     return Decimal(value)
 
 
 def money(value: object, path: str, *, negative: bool = False) -> Decimal:
-    """An amount with at most 2 decimal places (not negative unless ``negative``)."""
+    """An amount QBO holds (``entities.amount_problem``), not negative unless ``negative``."""
     amount = _number(value, path)
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise RecordError(path, f"must be an amount with at most 2 decimal places, got {value}")
+    problem = amount_problem(amount)
+    if problem:
+        raise RecordError(path, problem)
     if amount < 0 and not negative:
         raise RecordError(path, f"must not be negative, got {value}")
     return amount
@@ -79,40 +82,14 @@ def day(value: object, path: str) -> str:
     return value  # type: ignore[return-value]
 
 
-def obj(value: object, path: str) -> dict[str, object]:
-    if not isinstance(value, dict):
-        raise RecordError(path, f"must be an object, got {_kind(value)}")
-    return value
-
-
 def array(value: object, path: str) -> list[object]:
     if not isinstance(value, list):
-        raise RecordError(path, f"must be an array, got {_kind(value)}")
+        raise RecordError(path, f"must be an array, got {kind(value)}")
     return value
 
 
-def ref(value: object, path: str) -> dict[str, object]:
-    """A reference ``{"value", "name"?}``; ``value`` is an id."""
-    found = obj(value, path)
-    unknown = set(found) - {"value", "name", "type"}
-    if unknown:
-        raise RecordError(f"{path}.{min(unknown)}", "unknown property of a reference")
-    if "value" not in found:
-        raise RecordError(f"{path}.value", "is required")
-    out = {"value": text(found["value"], f"{path}.value")}
-    if "name" in found:
-        out["name"] = text(found["name"], f"{path}.name")
-    return out
-
-
-def known_keys(record: Mapping[str, object], allowed: frozenset[str], path: str) -> None:
-    """Refuse a property the entity does not have."""
-    for key in record:
-        if key not in allowed:
-            raise RecordError(f"{path}.{key}", "unknown property")
-
-
-def _kind(value: object) -> str:
+def kind(value: object) -> str:
+    """How an error names a JSON value's type: ``null``, ``a string``, ``an array``..."""
     if value is None:
         return "null"
     return {

@@ -10,9 +10,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+
+# Intuit's reference gives line amounts (Invoice and CreditMemo sales lines, Payment lines) as
+# "Decimal, Max 15 digits in 10.5 format": developer.intuit.com/app/developer/qbo/docs/api/
+# accounting/all-entities/invoice (and .../payment), Line.Amount. The sandbox holds every amount
+# to it (TotalAmt, Balance, TotalTax ... have no documented format of their own: UNCONFIRMED).
+AMOUNT_INTEGER_DIGITS = 10
+AMOUNT_PLACES = 5
+MAX_AMOUNT = Decimal(10) ** AMOUNT_INTEGER_DIGITS - Decimal(1).scaleb(-AMOUNT_PLACES)
+
+
+def amount_problem(amount: Decimal) -> str | None:
+    """Why ``amount`` does not fit QBO's 10.5 format (at most 10 digits before the point and 5
+    after), or None if it does."""
+    exponent = amount.as_tuple().exponent
+    if not amount.is_finite() or exponent < -AMOUNT_PLACES:  # type: ignore[operator]
+        return f"must be an amount with at most {AMOUNT_PLACES} decimal places, got {amount}"
+    if abs(amount) > MAX_AMOUNT:
+        return (
+            f"must be an amount with at most {AMOUNT_INTEGER_DIGITS} digits before the decimal "
+            f"point, got {amount:f}"
+        )
+    return None
+
 
 ENTITY_NAMES = ("Customer", "Invoice", "Payment", "CreditMemo", "Attachable")
-QUERY_ENTITIES = ("Customer", "Invoice", "Payment", "CreditMemo")
+# Attachable is queried by the entity it is linked to (Intuit's Attachable page, "Query an
+# attachable"; abossenbroek/qbo-mcp qbo-api-docs/entities/attachable.md).
+QUERY_ENTITIES = ("Customer", "Invoice", "Payment", "CreditMemo", "Attachable")
 
 
 @dataclass(frozen=True)

@@ -24,25 +24,33 @@
 - ``GET /v1/openid_connect/userinfo`` (bearer) and ``GET /op/v1/jwks`` exist for completeness.
 
 A grant covers one realm, as a QBO connection does. Access tokens live ``access_token_ttl``
-seconds. API calls with a missing, unknown, expired or revoked token get the gateway 401.
+seconds. API calls with a missing, unknown, expired or revoked token get the gateway 401. The
+bookkeeping (codes, grants, rotation, revocation) is ``ar_sync.sandbox.identity.TokenBook``;
+this module holds Intuit's rules and shapes.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from html import escape
-from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request
 
-from ar_sync.sandbox_kit.oauth import AuthFailure, OAuthFailure
-from ar_sync.sandbox_kit.reply import Reply, json_reply
-from ar_sync_quickbooks.sandbox.responses import oauth_error
+from ar_sync.sandbox.control import BadInput, Missing
+from ar_sync.sandbox.identity import (
+    AuthFailure,
+    Grant,
+    OAuthFailure,
+    RefreshToken,
+    TokenBook,
+    check_redirect_uri,
+    redirect,
+    token_reply,
+)
+from ar_sync.sandbox.reply import Reply, empty, json_reply
 
 DEFAULT_CLIENT_ID = "ar-sync-sandbox"
 DEFAULT_CLIENT_SECRET = "ar-sync-sandbox-secret"
@@ -57,162 +65,81 @@ JWKS_PATH = "/op/v1/jwks"
 INVALID_REFRESH = "Incorrect or invalid refresh token"
 
 
-@dataclass
-class Grant:
-    """One consent: a client (id and secret) connected to one realm."""
+class IdentityStore(TokenBook):
+    """Intuit's codes, grants and tokens; thread-safe. ``clock`` returns Unix seconds."""
 
-    client_id: str
-    client_secret: str
-    realm_id: str
-    revoked: bool = False
-
-
-@dataclass
-class _Code:
-    client_id: str
-    redirect_uri: str
-    realm_id: str
-    expires_at: float
-    used: bool = False
-
-
-@dataclass
-class _Token:
-    grant: Grant
-    expires_at: float
-    superseded: bool = False
-
-
-class IdentityStore:
-    """Codes, grants and tokens; thread-safe. ``clock`` returns Unix seconds."""
+    code_ttl = CODE_TTL
 
     def __init__(
         self,
-        realm_ids: Callable[[], list[str]],
+        realm_names: Mapping[str, str],
         *,
         access_token_ttl: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._realm_ids = realm_ids
-        self.access_token_ttl = access_token_ttl
-        self._clock = clock
-        self._lock = threading.Lock()
+        super().__init__(realm_names, access_token_ttl=access_token_ttl, clock=clock)
         self._consent: str | None = None
-        self._codes: dict[str, _Code] = {}
-        self._refresh: dict[str, _Token] = {}
-        self._access: dict[str, _Token] = {}
+
+    def code_value(self) -> str:
+        return "AB11" + secrets.token_urlsafe(30)
+
+    def access_value(self) -> str:
+        return "eyJlbmMiOiJBMTI4Q0JDLUhTMjU2In0." + secrets.token_urlsafe(96)
+
+    def refresh_value(self) -> str:
+        return "AB11" + secrets.token_urlsafe(36)
 
     # ---- consent and authorize
 
     def consent(self, realm_id: str) -> None:
         """Choose the realm the next authorizations connect."""
-        if realm_id not in self._realm_ids():
+        if realm_id not in self.companies:
             raise KeyError(realm_id)
-        with self._lock:
+        with self.lock:
             self._consent = realm_id
 
     def consented_realm(self) -> str:
-        return self._consent or self._realm_ids()[0]
+        return self._consent or next(iter(self.companies))
 
-    def authorize(self, params: Mapping[str, str]) -> str:
-        """The redirect URL with a new code; raises ``OAuthFailure`` for a bad request."""
+    def authorize(self, params: Mapping[str, str]) -> tuple[str, str]:
+        """A new code and the realm it connects; raises ``OAuthFailure`` for a bad request."""
         client_id = params.get("client_id", "").strip()
         redirect_uri = params.get("redirect_uri", "").strip()
         if not client_id:
             raise OAuthFailure("invalid_client", "client_id is required")
-        target = urlsplit(redirect_uri)
-        if target.scheme not in ("http", "https") or not target.netloc:
-            raise OAuthFailure("invalid_request", "redirect_uri must be an absolute http(s) URL")
+        check_redirect_uri(redirect_uri)
         if params.get("response_type", "code") != "code":
             raise OAuthFailure("unsupported_response_type", "response_type must be code")
-        code = "AB11" + secrets.token_urlsafe(30)
         realm_id = self.consented_realm()
-        with self._lock:
-            self._codes[code] = _Code(client_id, redirect_uri, realm_id, self._clock() + CODE_TTL)
-        answer = {"code": code}
-        if "state" in params:
-            answer["state"] = params["state"]
-        answer["realmId"] = realm_id
-        return f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(answer)}"
+        return self.new_code(client_id, redirect_uri, realm=realm_id), realm_id
 
     # ---- token endpoint
 
     def exchange_code(self, form: Mapping[str, str], client: tuple[str, str]) -> dict[str, object]:
-        with self._lock:
-            code = self._codes.get(form.get("code", ""))
-            if code is None or code.used or code.expires_at <= self._clock():
-                raise OAuthFailure("invalid_grant")
-            if code.client_id != client[0] or code.redirect_uri != form.get("redirect_uri"):
-                raise OAuthFailure("invalid_grant")
-            code.used = True
-            return self._issue(Grant(client[0], client[1], code.realm_id))
+        code = self.redeem_code(form.get("code", ""), client[0], form.get("redirect_uri"))
+        realm = str(code.details["realm"])
+        return self.issue(Grant(client[0], client[1], self.connect(realm)))
 
-    def refresh(self, form: Mapping[str, str], client: tuple[str, str]) -> dict[str, object]:
-        with self._lock:
-            token = self._refresh.get(form.get("refresh_token", ""))
-            if token is None or token.superseded or token.grant.revoked:
-                raise OAuthFailure("invalid_grant", INVALID_REFRESH)
-            if token.expires_at <= self._clock() or token.grant.client_id != client[0]:
-                raise OAuthFailure("invalid_grant", INVALID_REFRESH)
-            if token.grant.client_secret != client[1]:
-                raise OAuthFailure("invalid_client", status=401)
-            token.superseded = True
-            return self._issue(token.grant)
+    def refresh_refusal(
+        self, token: RefreshToken | None, client: tuple[str, str | None], now: float
+    ) -> OAuthFailure | None:
+        """Strict rotation: a used refresh token fails at once (see the module docstring)."""
+        if token is None or token.superseded_at is not None or token.grant.revoked:
+            return OAuthFailure("invalid_grant", INVALID_REFRESH)
+        if token.issued_at + REFRESH_TTL <= now or token.grant.client_id != client[0]:
+            return OAuthFailure("invalid_grant", INVALID_REFRESH)
+        if token.grant.client_secret != client[1]:
+            return OAuthFailure("invalid_client", status=401)
+        return None
 
-    def issue(
-        self, client_id: str, client_secret: str, realm_id: str | None = None
+    def revoke_refusal(self, grant: Grant, client: tuple[str, str | None]) -> OAuthFailure | None:
+        if grant.client_id != client[0] or grant.client_secret != client[1]:
+            return OAuthFailure("invalid_client", status=401)
+        return None
+
+    def token_body(
+        self, grant: Grant, access: str, refresh: str, now: float
     ) -> dict[str, object]:
-        """A token set for a new grant (as a completed consent gives), plus ``realmId``."""
-        realm = realm_id or self.consented_realm()
-        if realm not in self._realm_ids():
-            raise KeyError(realm)
-        with self._lock:
-            return {**self._issue(Grant(client_id, client_secret, realm)), "realmId": realm}
-
-    def revoke(self, token: str, client: tuple[str, str]) -> None:
-        with self._lock:
-            found = self._refresh.get(token) or self._access.get(token)
-            if found is None:
-                return
-            if found.grant.client_id != client[0] or found.grant.client_secret != client[1]:
-                raise OAuthFailure("invalid_client", status=401)
-            found.grant.revoked = True
-
-    # ---- API side
-
-    def authenticate(self, authorization: str | None) -> Grant:
-        """The grant of a ``Bearer`` access token; raises ``AuthFailure``."""
-        scheme, _, value = (authorization or "").partition(" ")
-        value = value.strip()
-        with self._lock:
-            token = self._access.get(value) if scheme.lower() == "bearer" else None
-            if token is None:
-                raise AuthFailure("Token invalid" if value else "Token is missing")
-            if token.grant.revoked:
-                raise AuthFailure(f"Token revoked: {value[:50]}")
-            if token.expires_at <= self._clock():
-                raise AuthFailure(f"Token expired: {value[:50]}")
-            return token.grant
-
-    def expire_access_tokens(self) -> None:
-        """Every access token expires now; refresh tokens keep working."""
-        with self._lock:
-            now = self._clock()
-            for token in self._access.values():
-                token.expires_at = min(token.expires_at, now)
-
-    def revoke_all(self) -> None:
-        """Every grant is revoked: API calls get 401, refreshes ``invalid_grant``."""
-        with self._lock:
-            for token in [*self._refresh.values(), *self._access.values()]:
-                token.grant.revoked = True
-
-    def _issue(self, grant: Grant) -> dict[str, object]:
-        now = self._clock()
-        access = "eyJlbmMiOiJBMTI4Q0JDLUhTMjU2In0." + secrets.token_urlsafe(96)
-        refresh = "AB11" + secrets.token_urlsafe(36)
-        self._access[access] = _Token(grant, now + self.access_token_ttl)
-        self._refresh[refresh] = _Token(grant, now + REFRESH_TTL)
         return {
             "access_token": access,
             "refresh_token": refresh,
@@ -220,6 +147,37 @@ class IdentityStore:
             "expires_in": int(self.access_token_ttl),
             "x_refresh_token_expires_in": REFRESH_TTL,
         }
+
+    def grant_tokens(
+        self, client_id: str, client_secret: str, realm_id: str | None = None
+    ) -> dict[str, object]:
+        """A token set for a new grant (as a completed consent gives), plus ``realmId``."""
+        realm = realm_id or self.consented_realm()
+        if realm not in self.companies:
+            raise KeyError(realm)
+        tokens = self.issue(Grant(client_id, client_secret, self.connect(realm)))
+        return {**tokens, "realmId": realm}
+
+    def control_grant(
+        self, client_id: str, client_secret: str, body: Mapping[str, object]
+    ) -> dict[str, object]:
+        realm = body.get("realmId")
+        if realm is not None and not isinstance(realm, str):
+            raise BadInput("realmId must be a string")
+        try:
+            return self.grant_tokens(client_id, client_secret, realm)
+        except KeyError:
+            raise Missing(f"unknown realm {realm!r}") from None
+
+
+def unauthorized_detail(failure: AuthFailure) -> str:
+    """The ``detail`` of the gateway's 401 for each reason a token is refused."""
+    return {
+        "missing": "Token is missing",
+        "unknown": "Token invalid",
+        "revoked": f"Token revoked: {failure.token[:50]}",
+        "expired": f"Token expired: {failure.token[:50]}",
+    }[failure.reason]
 
 
 # --------------------------------------------------------------------------- HTTP handlers
@@ -256,8 +214,9 @@ def handle_discovery(store: IdentityStore, request: Request) -> Reply:
 
 
 def handle_authorize(store: IdentityStore, request: Request) -> Reply:
+    params = request.args.to_dict()
     try:
-        location = store.authorize(request.args.to_dict())
+        code, realm_id = store.authorize(params)
     except OAuthFailure as failure:
         page = (
             "<!DOCTYPE html><html><head><title>Authorization error</title></head><body>"
@@ -265,19 +224,16 @@ def handle_authorize(store: IdentityStore, request: Request) -> Reply:
             f"{escape(failure.description or '')}</p></body></html>"
         )
         return Reply(400, page.encode(), content_type="text/html; charset=utf-8")
-    return Reply(302, b"", content_type=None, headers={"Location": location})
+    answer = {"code": code}
+    if "state" in params:
+        answer["state"] = params["state"]
+    answer["realmId"] = realm_id
+    return redirect(params["redirect_uri"].strip(), answer)
 
 
 def handle_token(store: IdentityStore, request: Request) -> Reply:
-    client = basic_client(request)
-    grant_type = request.form.get("grant_type")
-    if grant_type == "authorization_code":
-        body = store.exchange_code(request.form, client)
-    elif grant_type == "refresh_token":
-        body = store.refresh(request.form, client)
-    else:
-        raise OAuthFailure("unsupported_grant_type")
-    return json_reply(body).with_headers({"Cache-Control": "no-store", "Pragma": "no-cache"})
+    client = basic_client(request)  # before the grant type: Basic auth is checked first
+    return token_reply(store, request, lambda: client)
 
 
 def handle_revoke(store: IdentityStore, request: Request) -> Reply:
@@ -290,14 +246,14 @@ def handle_revoke(store: IdentityStore, request: Request) -> Reply:
     if not isinstance(token, str) or not token:
         raise OAuthFailure("invalid_request", "token is required")
     store.revoke(token, client)
-    return Reply(200, b"", content_type=None)
+    return empty(200)
 
 
 def handle_userinfo(store: IdentityStore, request: Request) -> Reply:
     grant = store.authenticate(request.headers.get("Authorization"))
     return json_reply(
         {
-            "sub": f"sandbox-user-{grant.realm_id}",
+            "sub": f"sandbox-user-{next(iter(grant.connections))}",
             "email": "sandbox.user@example.com",
             "emailVerified": True,
             "givenName": "Sandbox",
@@ -308,10 +264,6 @@ def handle_userinfo(store: IdentityStore, request: Request) -> Reply:
 
 def handle_jwks(store: IdentityStore, request: Request) -> Reply:
     return json_reply({"keys": []})
-
-
-def failure_reply(failure: OAuthFailure) -> Reply:
-    return oauth_error(failure.error, failure.description, failure.status)
 
 
 ROUTES = [

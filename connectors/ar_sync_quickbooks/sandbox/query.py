@@ -2,7 +2,7 @@
 
 Grammar (keywords case-insensitive, the entity name case-sensitive as in QBO)::
 
-    SELECT * | COUNT(*) FROM <Customer|Invoice|Payment|CreditMemo>
+    SELECT * | COUNT(*) FROM <Customer|Invoice|Payment|CreditMemo|Attachable>
       [WHERE <prop> <op> <value> [AND ...]]
       [ORDERBY | ORDER BY <prop> [ASC|DESC] [, ...]]
       [STARTPOSITION n] [MAXRESULTS n]            (these two in either order)
@@ -11,7 +11,8 @@ Grammar (keywords case-insensitive, the entity name case-sensitive as in QBO)::
 - Values are quoted (``'...'`` with ``\\'`` for a quote); numbers and ``true``/``false`` may be
   bare. ``WHERE`` takes only the entity's filterable properties and ``ORDERBY`` only its
   sortable ones (``queryable.py``, one sourced table), dotted (``MetaData.LastUpdatedTime``),
-  matched case-insensitively (``Metadata.`` works). Refs (``CustomerRef``) compare by their id.
+  matched case-insensitively (``Metadata.`` works). Refs (``CustomerRef``) compare by their id;
+  a path through a list (``AttachableRef.EntityRef.value``) matches when any element does.
   Timestamps compare as instants: a value's offset is honoured, no offset means the company
   time zone, a bare date means its midnight.
 - A Customer query that does not constrain ``Active`` itself reads active customers only, as
@@ -274,16 +275,39 @@ def _order(parser: _Parser, entity: str) -> list[tuple[str, bool]]:
 # --------------------------------------------------------------------------- running
 
 
-def record_value(record: Mapping[str, object], prop: str, kind: str, tz: tzinfo) -> object:
-    """The comparable value of ``prop`` in ``record`` (None when it has none)."""
-    value: object = record
+def record_values(record: Mapping[str, object], prop: str, kind: str, tz: tzinfo) -> list[object]:
+    """The comparable values of ``prop`` in ``record``: one, or one per element where the path
+    crosses a list (``AttachableRef.EntityRef.value``: every reference); none when it has none.
+    A name in the path matches the record's key case-insensitively (``EntityRef.Type`` reads
+    ``type``, as QBO's documented Attachable query spells it)."""
+    values: list[object] = [record]
     for part in prop.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    if isinstance(value, Mapping):
-        value = value.get("value", value.get("Address"))
-    if value is None:
-        return None
-    return _convert(value, kind, tz, record_side=True)
+        found = []
+        for value in values:
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, Mapping):
+                    found.append(item[part] if part in item else _folded(item, part))
+        values = [value for value in found if value is not None]
+    converted = []
+    for value in values:
+        if isinstance(value, Mapping):
+            value = value.get("value", value.get("Address"))
+        value = None if value is None else _convert(value, kind, tz, record_side=True)
+        if value is not None:
+            converted.append(value)
+    return converted
+
+
+def _folded(item: Mapping[str, object], name: str) -> object:
+    wanted = name.lower()
+    return next((v for k, v in item.items() if k.lower() == wanted), None)
+
+
+def record_value(record: Mapping[str, object], prop: str, kind: str, tz: tzinfo) -> object:
+    """The comparable value of ``prop`` in ``record`` (the first, if a list holds several;
+    None when it has none)."""
+    values = record_values(record, prop, kind, tz)
+    return values[0] if values else None
 
 
 def _convert(value: object, kind: str, tz: tzinfo, *, record_side: bool = False) -> object:
@@ -291,6 +315,8 @@ def _convert(value: object, kind: str, tz: tzinfo, *, record_side: bool = False)
         if kind in ("id", "ref"):
             text = str(value)
             return (0, int(text), "") if text.isdigit() else (1, 0, text)
+        if kind == "name":
+            return str(value).lower()
         if kind == "money":
             return Decimal(str(value))
         if kind == "date":
@@ -317,9 +343,13 @@ def _matches(
     values: Sequence[object],
     tz: tzinfo,
 ) -> bool:
-    actual = record_value(record, condition.prop, kind, tz)
-    if actual is None:
-        return False
+    return any(
+        _matches_value(actual, condition, values)
+        for actual in record_values(record, condition.prop, kind, tz)
+    )
+
+
+def _matches_value(actual: object, condition: Condition, values: Sequence[object]) -> bool:
     op = condition.op
     if op == "LIKE":
         return bool(values[0].fullmatch(str(actual)))  # type: ignore[attr-defined]

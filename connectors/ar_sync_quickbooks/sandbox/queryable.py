@@ -22,6 +22,12 @@ REC-BATCH    the recorded real query ``select * from SalesReceipt where TotalAmt
              SalesReceipt, Invoice and CreditMemo share the XSD's ``SalesTransaction`` type
 CDATA        CData's QuickBooks Online driver, whose columns say what the API filters
              server-side (docs.gravitydata.co/sources/quickbooks-online/tables/payments)
+DOC-Att      Intuit's Attachable reference (developer.intuit.com .../all-entities/attachable,
+             as scraped in abossenbroek/qbo-mcp ``qbo-api-docs/entities/attachable.md``):
+             FileName and Note "filterable, sortable"; its "Query an attachable" sample
+             ``select Id from attachable where AttachableRef.EntityRef.Type = 'purchase' and
+             AttachableRef.EntityRef.value = '611'`` (the type spelt in lower case, the
+             object's ``EntityRef.type`` is ``Purchase``: compared case-insensitively)
 UNCONFIRMED  allowed for want of a source either way; listed in the package docstring
 ===========  ==========================================================================
 
@@ -32,7 +38,8 @@ code queries ``CreditMemo WHERE Balance > '0'`` and reads RemainingCredit itself
 
 Kinds: ``id`` (compared as a number), ``str`` (exact for ``=``/``IN``/``<``/``>``; ``LIKE`` is
 case-insensitive, UNCONFIRMED), ``money`` (``Decimal``), ``date``, ``datetime`` (instants),
-``bool``, ``ref`` (a ``{"value", "name"}`` compared by ``value``).
+``bool``, ``ref`` (a ``{"value", "name"}`` compared by ``value``), ``name`` (a string compared
+case-insensitively: an entity type).
 """
 
 from __future__ import annotations
@@ -105,6 +112,10 @@ PROPERTIES: tuple[Property, ...] = (
     Property("Payment", "CustomerRef", "ref", F, "CDATA (the XSD says QBW)"),
     Property("Payment", "TotalAmt", "money", F, "UNCONFIRMED (the XSD says QBW)"),
     *_common("Attachable", "XSD IntuitEntity"),
+    Property("Attachable", "FileName", "str", FS, "DOC-Att"),
+    Property("Attachable", "Note", "str", FS, "DOC-Att"),
+    Property("Attachable", "AttachableRef.EntityRef.Type", "name", F, "DOC-Att"),
+    Property("Attachable", "AttachableRef.EntityRef.value", "id", F, "DOC-Att"),
 )
 
 _BY_ENTITY: dict[str, dict[str, Property]] = {}

@@ -39,8 +39,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from ar_sync.sandbox_kit.control import control_error
-from ar_sync.sandbox_kit.reply import JSON, Reply, json_reply
+from ar_sync.sandbox.reply import Reply, json_reply
 from ar_sync_quickbooks.sandbox import wire
 
 XML = "application/xml"
@@ -50,19 +49,6 @@ NOT_FOUND_DETAIL = (
 )
 STALE_USER = "Sandbox User"
 
-__all__ = [
-    "JSON",
-    "XML",
-    "Reply",
-    "control_error",
-    "fault",
-    "forbidden",
-    "gateway_unauthorized",
-    "json_reply",
-    "oauth_error",
-    "server_error",
-    "throttled",
-]
 
 
 def fault_body(
@@ -195,16 +181,3 @@ def server_error(status: int, now: datetime, tz: tzinfo) -> Reply:
         )
     page = f"<html><body><h1>{status} Service Unavailable</h1></body></html>"
     return Reply(status, page.encode(), content_type="text/html; charset=utf-8")
-
-
-def oauth_error(error: str, description: str | None = None, status: int = 400) -> Reply:
-    """The token endpoint's ``{"error", "error_description"?}``."""
-    body = (
-        {"error": error}
-        if description is None
-        else {
-            "error": error,
-            "error_description": description,
-        }
-    )
-    return json_reply(body, status)

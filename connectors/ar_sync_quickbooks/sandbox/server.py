@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ar_sync.sandbox_kit.server import SandboxServer
-from ar_sync_quickbooks.sandbox.app import SandboxApp
+from ar_sync.sandbox.pipeline import SandboxApp, open_books
+from ar_sync.sandbox.server import SandboxServer
 from ar_sync_quickbooks.sandbox.company import Company
-from ar_sync_quickbooks.sandbox.identity import DISCOVERY_PATH
+from ar_sync_quickbooks.sandbox.identity import DISCOVERY_PATH, IdentityStore
 from ar_sync_quickbooks.sandbox.limits import SandboxLimits
+from ar_sync_quickbooks.sandbox.rules import QuickBooksRules
 
 
 class QuickBooksSandbox(SandboxServer):
@@ -39,20 +40,26 @@ class QuickBooksSandbox(SandboxServer):
         access_token_ttl: float = 3600,
         idempotency_ttl: float = 86400,
     ) -> None:
-        self.app = SandboxApp(
-            companies,
-            limits=limits or SandboxLimits(),
+        limits = limits or SandboxLimits()
+        rules = QuickBooksRules()
+        books = open_books(rules, companies)
+        self.tokens = IdentityStore(
+            {realm_id: realm.name for realm_id, realm in books.items()},
             access_token_ttl=access_token_ttl,
+        )
+        app = SandboxApp(
+            rules,
+            books,
+            identity=self.tokens,
+            policy=limits.policy(),
             idempotency_ttl=idempotency_ttl,
         )
-        if not self.app.books:
-            raise ValueError("a sandbox needs at least one company")
-        super().__init__(self.app, host=host, port=port, name="quickbooks-sandbox")
+        super().__init__(app, host=host, port=port)
 
     @property
     def realm_ids(self) -> list[str]:
         """Realm (company) ids in load order."""
-        return list(self.app.books)
+        return self.company_ids
 
     @property
     def api_url(self) -> str:
@@ -69,4 +76,4 @@ class QuickBooksSandbox(SandboxServer):
     ) -> dict[str, object]:
         """A token set for a new grant (the first realm by default), as the token endpoint
         returns it, plus ``"realmId"``."""
-        return self.app.identity.issue(client_id, client_secret, realm_id)
+        return self.tokens.grant_tokens(client_id, client_secret, realm_id)

@@ -1,6 +1,6 @@
 """QuickBooks Online's JSON wire format: exact decimals, dates, timestamps with offsets.
 
-- Money: JSON numbers written from ``Decimal`` (``ar_sync.sandbox_kit.jsonwire``), never float.
+- Money: JSON numbers written from ``Decimal`` (``ar_sync.sandbox.jsonwire``), never float.
   ``cents`` rounds half-up to 0.01, as QBO's home-currency amounts are.
 - Dates (``TxnDate``, ``DueDate``): ``YYYY-MM-DD``.
 - Entity timestamps (``MetaData.CreateTime``/``LastUpdatedTime``, ``DeliveryTime``): whole
@@ -18,7 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ar_sync.sandbox_kit.jsonwire import RawJSON, decimal_text, dumps
+from ar_sync.sandbox.clock import utc_now
+from ar_sync.sandbox.jsonwire import RawJSON, decimal_text, dumps
 
 __all__ = [
     "ZERO",
@@ -54,12 +55,6 @@ def zone(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {name!r} (expected an IANA name)") from None
-
-
-def utc_now() -> datetime:
-    """The current instant, truncated to the millisecond."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _offset(moment: datetime) -> str:

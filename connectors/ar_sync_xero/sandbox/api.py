@@ -1,4 +1,5 @@
-"""The Accounting API endpoints under ``/api.xro/2.0`` (authentication and limits are in app.py).
+"""The Accounting API endpoints under ``/api.xro/2.0`` (authentication and limits are the
+pipeline's: ``ar_sync.sandbox.pipeline``, ``rules.py``).
 
 Each handler takes an ``ApiCall`` and returns a ``Reply``. Unknown record ids give 404;
 requests Xero would refuse give its 400 ``ValidationException``.
@@ -15,21 +16,20 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request
 
+from ar_sync.sandbox.reply import Reply, json_reply
 from ar_sync_xero.sandbox import listing, reports, shapes, trial_balance, wire
 from ar_sync_xero.sandbox.listing import HighVolumeError, QueryError
 from ar_sync_xero.sandbox.resources import ACCOUNTS, RESOURCES, contacts_with_roles
-from ar_sync_xero.sandbox.responses import (
-    Reply,
-    high_volume_error,
-    json_reply,
-    not_found,
-    validation_error,
-)
+from ar_sync_xero.sandbox.responses import high_volume_error, not_found, validation_error
 from ar_sync_xero.sandbox.shapes import Variant
 from ar_sync_xero.sandbox.state import Refused, TenantState
 from ar_sync_xero.sandbox.where import WhereError
 
-MAX_NOTE_LENGTH = 2500  # Xero's current documentation; older pages say 250
+# "Details ... Max Length 250 characters" (developer.xero.com/documentation/api/history-and-notes);
+# the newer accounting/historyandnotes page says 2,500 (../shared/notes/xero-api.md §4). Which one
+# Xero enforces is UNCONFIRMED: the sandbox refuses past the smaller, so nothing that passes here
+# can fail there. The refusal's text is UNCONFIRMED.
+MAX_NOTE_LENGTH = 250
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # the conservative one of Xero's documented limits
 
 

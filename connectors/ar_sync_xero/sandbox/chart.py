@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ar_sync_xero.sandbox.errors import RecordError
+from ar_sync.sandbox.errors import RecordError
 from ar_sync_xero.sandbox.models import Account, Organisation
 
 _NAMESPACE = uuid.UUID("0b5e6f1c-3d2a-4f7e-9c1b-6a8d2e4f5a70")

@@ -12,7 +12,9 @@ a ``Company`` whose records are complete and consistent:
 - omitted derived fields get Xero's values (``SubTotal``/``TotalTax``/``Total`` from the lines,
   ``AmountPaid``/``AmountCredited``/``AmountDue`` from payments and allocations,
   ``RemainingCredit``, ``FullyPaidOnDate``, ``UpdatedDateUTC`` = the document date at 00:00 UTC);
-  derived fields a file does give must match.
+  derived fields a file does give must match;
+- every amount, given or derived, is one Xero holds: at most 2 decimal places (``UnitAmount``
+  4) and at most ``models.MAX_AMOUNT`` either side of zero.
 
 A refused file raises ``CompanyFileError("<path>: <field path>: <problem>")``.
 """
@@ -20,10 +22,8 @@ A refused file raises ``CompanyFileError("<path>: <field path>: <problem>")``.
 from __future__ import annotations
 
 import base64
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -32,10 +32,13 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
+from ar_sync.sandbox.company_file import load_company_file, located, refused
+from ar_sync.sandbox.errors import CompanyFileError, RecordError
 from ar_sync_xero.sandbox import chart, ledger, wire
-from ar_sync_xero.sandbox.errors import CompanyFileError, RecordError
 from ar_sync_xero.sandbox.models import (
     COMPANY_FILE,
+    MONEY_PLACES,
+    UNIT_PLACES,
     Account,
     Allocation,
     CompanyFile,
@@ -51,6 +54,7 @@ from ar_sync_xero.sandbox.models import (
     Overpayment,
     Payment,
     Prepayment,
+    amount_problem,
     without_wire_only,
 )
 
@@ -96,19 +100,7 @@ class Company:
 
 def load_company(path: Path | str) -> Company:
     """Read, validate and complete a company file; raises ``CompanyFileError``."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CompanyFileError(
-            f"{path}: cannot read: {getattr(error, 'strerror', error)}"
-        ) from None
-    try:
-        data = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        raise CompanyFileError(
-            f"{path}: line {error.lineno} column {error.colno}: {error.msg}"
-        ) from None
-    return parse_company(data, source=str(path))
+    return load_company_file(path, parse_company)
 
 
 def parse_company(data: object, *, source: str = "<company>") -> Company:
@@ -119,36 +111,8 @@ def parse_company(data: object, *, source: str = "<company>") -> Company:
         )
     try:
         return build_company(COMPANY_FILE.validate_python(without_wire_only(data)))
-    except ValidationError as error:
-        field, problem = describe_validation_error(error)
-        raise CompanyFileError(f"{source}: {field}: {problem}") from None
-    except RecordError as error:
-        raise CompanyFileError(f"{source}: {error.field}: {error.problem}") from None
-
-
-def describe_validation_error(error: ValidationError) -> tuple[str, str]:
-    """The first pydantic error as ``("Invoices[3].DueDate", "not a date: '2024-13-01'")``."""
-    first = error.errors(include_url=False)[0]
-    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
-    kind = first["type"]
-    if kind == "missing":
-        problem = "required field missing"
-    elif kind == "unexpected_keyword_argument":
-        problem = "unknown field"
-    elif kind == "value_error":
-        problem = str(first["ctx"]["error"])
-    else:
-        problem = f"{first['msg'][0].lower()}{first['msg'][1:]}: {first['input']!r}"
-    return field.lstrip(".") or "(document)", problem
-
-
-@contextmanager
-def located(prefix: str) -> Iterator[None]:
-    """Prefix the field path of any ``RecordError`` raised inside with ``prefix``."""
-    try:
-        yield
-    except RecordError as error:
-        raise RecordError(f"{prefix}.{error.field}", error.problem) from None
+    except (ValidationError, RecordError) as error:
+        raise refused(source, error) from None
 
 
 # --------------------------------------------------------------------------- assembling
@@ -206,14 +170,31 @@ def complete_document(doc: D, org: Organisation, contacts: Mapping[str, Contact]
     if contact is None:
         raise RecordError("Contact.ContactID", f"unknown contact {doc.Contact.ContactID!r}")
     own_id = doc.id
+    totals = ledger.complete_totals(doc, own_id)
+    check_derived_amounts(totals)
     updates: dict[str, object] = {
         "Contact": ContactRef(ContactID=contact.ContactID, Name=contact.Name),
         **ledger.complete_currency(doc, org.BaseCurrency),
-        **ledger.complete_totals(doc, own_id),
+        **totals,
     }
     if doc.UpdatedDateUTC is None:
         updates["UpdatedDateUTC"] = midnight(doc.Date)
     return replace(doc, **updates)
+
+
+def check_derived_amounts(totals: Mapping[str, object]) -> None:
+    """The amounts ``ledger.complete_totals`` derived (each line's ``LineAmount`` or
+    ``UnitAmount``, ``SubTotal``, ``TotalTax``, ``Total``) must be amounts Xero holds too, as
+    the given ones are (``models.amount_problem``); UNCONFIRMED that Xero refuses a document
+    whose lines add up to more than ``models.MAX_AMOUNT``."""
+    for index, line in enumerate(totals["LineItems"]):  # type: ignore[call-overload]
+        for field, places in (("LineAmount", MONEY_PLACES), ("UnitAmount", UNIT_PLACES)):
+            value = getattr(line, field)
+            if value is not None and (problem := amount_problem(value, places)):
+                raise RecordError(f"LineItems[{index}].{field}", problem)
+    for field in ("SubTotal", "TotalTax", "Total"):
+        if problem := amount_problem(totals[field]):  # type: ignore[arg-type]
+            raise RecordError(field, problem)
 
 
 def complete_payment(payment: Payment, target: Invoice | CreditNote) -> Payment:

@@ -15,7 +15,9 @@
 - ``GET /connections`` lists the grant's tenants; ``DELETE /connections/{id}`` drops one.
 
 Any non-empty client id and secret is accepted. Access tokens live ``access_token_ttl``
-seconds. A grant covers every tenant of the sandbox at the time it is made.
+seconds. A grant covers every tenant of the sandbox at the time it is made. The bookkeeping
+(codes, grants, rotation, revocation) is ``ar_sync.sandbox.identity.TokenBook``; this module
+holds Xero's rules and shapes.
 """
 
 from __future__ import annotations
@@ -24,18 +26,25 @@ import base64
 import hashlib
 import json
 import secrets
-import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request
 
-from ar_sync.sandbox_kit.oauth import AuthFailure, OAuthFailure
-from ar_sync_xero.sandbox.responses import Reply, json_reply, oauth_error, unauthorized
+from ar_sync.sandbox.control import BadInput
+from ar_sync.sandbox.identity import (
+    AuthFailure,
+    Code,
+    Grant,
+    OAuthFailure,
+    RefreshToken,
+    TokenBook,
+    check_redirect_uri,
+    redirect,
+    token_reply,
+)
+from ar_sync.sandbox.reply import Reply, empty, json_reply
 
 CODE_TTL = 300.0
 REFRESH_TTL = 60 * 86_400.0
@@ -45,66 +54,26 @@ DEFAULT_SCOPE = (
 )
 
 
-@dataclass
-class Grant:
-    """One user's consent for one client: the tenants it covers and whether it still holds."""
+class IdentityStore(TokenBook):
+    """Xero's codes, grants and tokens; thread-safe. ``clock`` returns Unix seconds."""
 
-    client_id: str
-    client_secret: str | None  # None for a PKCE public client
-    scope: str
-    connections: dict[str, str]  # tenant id -> connection id
-    auth_event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    created: datetime = field(default_factory=lambda: datetime.now(UTC))
-    revoked: bool = False
-
-
-@dataclass
-class _Code:
-    client_id: str
-    redirect_uri: str
-    scope: str
-    challenge: str | None
-    expires_at: float
-    used: bool = False
-
-
-@dataclass
-class _RefreshToken:
-    grant: Grant
-    issued_at: float
-    superseded_at: float | None = None
-
-
-@dataclass
-class _AccessToken:
-    grant: Grant
-    expires_at: float
-
-
-class IdentityStore:
-    """Codes, grants and tokens; thread-safe. ``clock`` returns Unix seconds."""
+    code_ttl = CODE_TTL
 
     def __init__(
         self,
-        tenant_names: Callable[[], Mapping[str, str]],
+        tenant_names: Mapping[str, str],
         *,
         access_token_ttl: float,
         refresh_grace: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._tenant_names = tenant_names
-        self.access_token_ttl = access_token_ttl
+        super().__init__(tenant_names, access_token_ttl=access_token_ttl, clock=clock)
         self.refresh_grace = refresh_grace
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._codes: dict[str, _Code] = {}
-        self._refresh: dict[str, _RefreshToken] = {}
-        self._access: dict[str, _AccessToken] = {}
 
     # ---- authorize
 
     def authorize(self, params: Mapping[str, str]) -> str:
-        """The redirect URL carrying a new code; raises ``OAuthFailure`` for bad parameters."""
+        """A new code for a valid request; raises ``OAuthFailure`` for bad parameters."""
         if params.get("response_type") != "code":
             raise OAuthFailure("unsupported_response_type", "response_type must be code")
         client_id, redirect_uri, scope = (
@@ -112,9 +81,7 @@ class IdentityStore:
         )
         if not client_id:
             raise OAuthFailure("invalid_request", "client_id is required")
-        target = urlsplit(redirect_uri)
-        if target.scheme not in ("http", "https") or not target.netloc:
-            raise OAuthFailure("invalid_request", "redirect_uri must be an absolute http(s) URL")
+        check_redirect_uri(redirect_uri)
         if not scope:
             raise OAuthFailure("invalid_scope", "scope is required")
         challenge = params.get("code_challenge") or None
@@ -125,15 +92,7 @@ class IdentityStore:
             )
         if challenge is not None and not 43 <= len(challenge) <= 128:
             raise OAuthFailure("invalid_request", "code_challenge must be 43 to 128 characters")
-        code = secrets.token_urlsafe(32)
-        with self._lock:
-            self._codes[code] = _Code(
-                client_id, redirect_uri, scope, challenge, self._clock() + CODE_TTL
-            )
-        answer = {"code": code, "scope": scope}
-        if "state" in params:
-            answer["state"] = params["state"]
-        return f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(answer)}"
+        return self.new_code(client_id, redirect_uri, scope=scope, challenge=challenge)
 
     # ---- token endpoint
 
@@ -142,129 +101,39 @@ class IdentityStore:
     ) -> dict[str, object]:
         """``grant_type=authorization_code``."""
         client_id, client_secret = client
-        with self._lock:
-            code = self._codes.get(form.get("code", ""))
-            if code is None or code.used or code.expires_at <= self._clock():
-                raise OAuthFailure("invalid_grant")
-            if code.client_id != client_id or code.redirect_uri != form.get("redirect_uri"):
-                raise OAuthFailure("invalid_grant")
-            if code.challenge is None and not client_secret:
+
+        def verify(code: Code) -> None:
+            challenge = code.details["challenge"]
+            if challenge is None and not client_secret:
                 raise OAuthFailure("invalid_client")
-            if (
-                code.challenge is not None
-                and _s256(form.get("code_verifier", "")) != code.challenge
-            ):
+            if challenge is not None and _s256(form.get("code_verifier", "")) != challenge:
                 raise OAuthFailure(
                     "invalid_grant", "code_verifier does not match the code_challenge"
                 )
-            code.used = True
-            return self._issue(
-                Grant(client_id, client_secret or None, code.scope, self._connections())
-            )
 
-    def refresh(self, form: Mapping[str, str], client: tuple[str, str | None]) -> dict[str, object]:
-        """``grant_type=refresh_token`` (rotation with a grace period, see the module docstring)."""
-        client_id, client_secret = client
-        with self._lock:
-            now = self._clock()
-            token = self._refresh.get(form.get("refresh_token", ""))
-            if token is None or token.grant.revoked:
-                raise OAuthFailure("invalid_grant")
-            grant = token.grant
-            if grant.client_id != client_id:
-                raise OAuthFailure("invalid_grant")
-            if grant.client_secret is not None and grant.client_secret != client_secret:
-                raise OAuthFailure("invalid_client")
-            stale = (
-                token.superseded_at is not None and now - token.superseded_at > self.refresh_grace
-            )
-            if stale or (token.superseded_at is None and now - token.issued_at > REFRESH_TTL):
-                raise OAuthFailure("invalid_grant")
-            if token.superseded_at is None:
-                token.superseded_at = now
-            return self._issue(grant)
+        code = self.redeem_code(form.get("code", ""), client_id, form.get("redirect_uri"), verify)
+        scope = str(code.details["scope"])
+        return self.issue(Grant(client_id, client_secret or None, self.connect(), scope=scope))
 
-    def issue(
-        self, client_id: str, client_secret: str, scope: str = DEFAULT_SCOPE
+    def refresh_refusal(
+        self, token: RefreshToken | None, client: tuple[str, str | None], now: float
+    ) -> OAuthFailure | None:
+        """Rotation with a grace period (see the module docstring)."""
+        if token is None or token.grant.revoked:
+            return OAuthFailure("invalid_grant")
+        grant = token.grant
+        if grant.client_id != client[0]:
+            return OAuthFailure("invalid_grant")
+        if grant.client_secret is not None and grant.client_secret != client[1]:
+            return OAuthFailure("invalid_client")
+        stale = token.superseded_at is not None and now - token.superseded_at > self.refresh_grace
+        if stale or (token.superseded_at is None and now - token.issued_at > REFRESH_TTL):
+            return OAuthFailure("invalid_grant")
+        return None
+
+    def token_body(
+        self, grant: Grant, access: str, refresh: str, now: float
     ) -> dict[str, object]:
-        """A token set as a completed authorization would give; for tests and demos."""
-        with self._lock:
-            return self._issue(Grant(client_id, client_secret, scope, self._connections()))
-
-    def revoke(self, token: str, client: tuple[str, str | None]) -> None:
-        """Revoke the grant of a refresh (or access) token; unknown tokens are ignored (RFC 7009)"""
-        with self._lock:
-            found = self._refresh.get(token) or self._access.get(token)
-            if found is None:
-                return
-            if found.grant.client_id != client[0]:
-                raise OAuthFailure("invalid_client")
-            found.grant.revoked = True
-
-    # ---- API side
-
-    def authenticate(self, authorization: str | None) -> Grant:
-        """The grant of a ``Bearer`` access token; raises ``AuthFailure``."""
-        scheme, _, value = (authorization or "").partition(" ")
-        with self._lock:
-            token = self._access.get(value.strip()) if scheme.lower() == "bearer" else None
-            if token is None or token.grant.revoked:
-                raise AuthFailure("AuthenticationUnsuccessful")
-            if token.expires_at <= self._clock():
-                moment = datetime.fromtimestamp(token.expires_at, UTC)
-                raise AuthFailure(f"TokenExpired: token expired at {moment:%m/%d/%Y %H:%M:%S}")
-            return token.grant
-
-    def expire_access_tokens(self) -> None:
-        """Every access token expires now; refresh tokens keep working."""
-        with self._lock:
-            now = self._clock()
-            for token in self._access.values():
-                token.expires_at = min(token.expires_at, now)
-
-    def revoke_all(self) -> None:
-        """Every grant is revoked: API calls get 401, refreshes ``invalid_grant``."""
-        with self._lock:
-            for token in [*self._refresh.values(), *self._access.values()]:
-                token.grant.revoked = True
-
-    def connections(self, grant: Grant) -> list[dict[str, object]]:
-        """The grant's tenants in the shape of ``GET /connections``."""
-        names = self._tenant_names()
-        stamp = grant.created.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"  # Xero writes 7 digits
-        with self._lock:
-            connections = list(grant.connections.items())
-        return [
-            {
-                "id": connection_id,
-                "authEventId": grant.auth_event_id,
-                "tenantId": tenant_id,
-                "tenantType": "ORGANISATION",
-                "tenantName": names.get(tenant_id, ""),
-                "createdDateUtc": stamp,
-                "updatedDateUtc": stamp,
-            }
-            for tenant_id, connection_id in connections
-        ]
-
-    def disconnect(self, grant: Grant, connection_id: str) -> bool:
-        with self._lock:
-            for tenant_id, known in list(grant.connections.items()):
-                if known == connection_id.lower():
-                    del grant.connections[tenant_id]
-                    return True
-            return False
-
-    # ---- internals
-
-    def _connections(self) -> dict[str, str]:
-        return {tenant_id: str(uuid.uuid4()) for tenant_id in self._tenant_names()}
-
-    def _issue(self, grant: Grant) -> dict[str, object]:
-        now = self._clock()
-        access, refresh = secrets.token_urlsafe(64), secrets.token_urlsafe(48)
-        self._access[access] = _AccessToken(grant, now + self.access_token_ttl)
-        self._refresh[refresh] = _RefreshToken(grant, now)
         return {
             "id_token": _id_token(grant, now),
             "access_token": access,
@@ -273,6 +142,57 @@ class IdentityStore:
             "refresh_token": refresh,
             "scope": grant.scope,
         }
+
+    def grant_tokens(
+        self, client_id: str, client_secret: str, scope: str = DEFAULT_SCOPE
+    ) -> dict[str, object]:
+        """A token set as a completed authorization over every tenant would give."""
+        return self.issue(Grant(client_id, client_secret, self.connect(), scope=scope))
+
+    def control_grant(
+        self, client_id: str, client_secret: str, body: Mapping[str, object]
+    ) -> dict[str, object]:
+        scope = body.get("scope", DEFAULT_SCOPE)
+        if not isinstance(scope, str) or not scope:
+            raise BadInput("scope, if given, must be a non-empty string")
+        return self.grant_tokens(client_id, client_secret, scope)
+
+    # ---- connections
+
+    def connections(self, grant: Grant) -> list[dict[str, object]]:
+        """The grant's tenants in the shape of ``GET /connections``."""
+        stamp = grant.created.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"  # Xero writes 7 digits
+        with self.lock:
+            connections = list(grant.connections.items())
+        return [
+            {
+                "id": connection_id,
+                "authEventId": grant.auth_event_id,
+                "tenantId": tenant_id,
+                "tenantType": "ORGANISATION",
+                "tenantName": self.companies.get(tenant_id, ""),
+                "createdDateUtc": stamp,
+                "updatedDateUtc": stamp,
+            }
+            for tenant_id, connection_id in connections
+        ]
+
+    def disconnect(self, grant: Grant, connection_id: str) -> bool:
+        with self.lock:
+            for tenant_id, known in list(grant.connections.items()):
+                if known == connection_id.lower():
+                    del grant.connections[tenant_id]
+                    return True
+            return False
+
+
+def unauthorized_detail(failure: AuthFailure) -> str:
+    """The ``Detail`` of Xero's 401: ``TokenExpired: token expired at ...`` for an expired
+    token, ``AuthenticationUnsuccessful`` for any other."""
+    if failure.reason == "expired" and failure.expires_at is not None:
+        moment = datetime.fromtimestamp(failure.expires_at, UTC)
+        return f"TokenExpired: token expired at {moment:%m/%d/%Y %H:%M:%S}"
+    return "AuthenticationUnsuccessful"
 
 
 def _s256(verifier: str) -> str:
@@ -314,24 +234,21 @@ def client_credentials(request: Request) -> tuple[str, str | None]:
 
 
 def handle_authorize(store: IdentityStore, request: Request) -> Reply:
-    location = store.authorize(request.args.to_dict())
-    return Reply(302, b"", content_type=None, headers={"Location": location})
+    params = request.args.to_dict()
+    code = store.authorize(params)
+    answer = {"code": code, "scope": params.get("scope", "").strip()}
+    if "state" in params:
+        answer["state"] = params["state"]
+    return redirect(params["redirect_uri"].strip(), answer)
 
 
 def handle_token(store: IdentityStore, request: Request) -> Reply:
-    grant_type = request.form.get("grant_type")
-    if grant_type == "authorization_code":
-        body = store.exchange_code(request.form, client_credentials(request))
-    elif grant_type == "refresh_token":
-        body = store.refresh(request.form, client_credentials(request))
-    else:
-        raise OAuthFailure("unsupported_grant_type")
-    return json_reply(body).with_headers({"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return token_reply(store, request, lambda: client_credentials(request))
 
 
 def handle_revocation(store: IdentityStore, request: Request) -> Reply:
     store.revoke(request.form.get("token", ""), client_credentials(request))
-    return Reply(200, b"", content_type=None)
+    return empty(200)
 
 
 def _grant_of(store: IdentityStore, request: Request) -> Grant:
@@ -347,11 +264,13 @@ def handle_disconnect(store: IdentityStore, request: Request, connection_id: str
         return json_reply(
             {"Title": "Not Found", "Status": 404, "Detail": "Connection not found"}, 404
         )
-    return Reply(204, b"", content_type=None)
+    return empty(204)
 
 
-def failure_reply(error: OAuthFailure | AuthFailure) -> Reply:
-    """The response for an identity failure raised by the store or a handler."""
-    if isinstance(error, AuthFailure):
-        return unauthorized(error.detail)
-    return oauth_error(error.error, error.description, error.status)
+ROUTES = [
+    ("GET", "identity/connect/authorize", handle_authorize),
+    ("POST", "connect/token", handle_token),
+    ("POST", "connect/revocation", handle_revocation),
+    ("GET", "connections", handle_connections),
+    ("DELETE", "connections/{connection_id}", handle_disconnect),
+]

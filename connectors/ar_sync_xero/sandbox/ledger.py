@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from ar_sync_xero.sandbox.errors import RecordError
+from ar_sync.sandbox.errors import RecordError
 from ar_sync_xero.sandbox.models import Allocation, Credit, Document, Invoice, LineItem, Payment
 
 CENT = Decimal("0.01")

@@ -6,7 +6,8 @@ A file holds what ``GET`` responses hold, so a real response can be pasted in: f
 derives or only echoes (``DateString``, ``HasErrors``, ``IsCustomer``, ``Balances`` ...) are
 dropped before validation (``without_wire_only``); any other unknown field is an error, so a
 typo does not silently vanish. Enumerations are the SDK's own, because a value the SDK does not know
-makes it raise ``ValueError`` on the client. Amounts are ``Decimal`` with at most 2 places.
+makes it raise ``ValueError`` on the client. Amounts are ``Decimal`` with at most 2 places
+(``UnitAmount``: 4) and at most ``MAX_AMOUNT`` either side of zero (``amount_problem``).
 Dates accept ``/Date(ms+0000)/`` or ISO ``YYYY-MM-DD[Thh:mm:ss]``.
 
 Fields that the loader derives (``SubTotal``, ``AmountDue``, ``RemainingCredit`` ...) are
@@ -76,10 +77,38 @@ def _guid(value: object) -> str:
     raise ValueError(f"not a GUID: {value!r}")
 
 
+# Xero keeps Total, LineAmount and every other summary amount to 2 decimal places, and UnitAmount
+# to 4 (with ``unitdp=4``; 2 without): developer.xero.com/documentation/api-guides/rounding-in-xero
+MONEY_PLACES = 2
+UNIT_PLACES = 4
+# UNCONFIRMED: Xero documents no largest amount. Its OpenAPI document types every amount as a
+# ``number`` of ``format: double`` (../shared/specs/xero/xero_accounting.yaml, ``x-is-money``),
+# which holds 15 significant digits exactly: 13 before the point with the 2 places after it.
+MAX_AMOUNT = Decimal("9999999999999.99")
+
+
+def amount_problem(value: Decimal, places: int = MONEY_PLACES) -> str | None:
+    """Why ``value`` is not an amount Xero holds with at most ``places`` decimal places and at
+    most ``MAX_AMOUNT`` either side of zero, or None if it is one."""
+    if not value.is_finite() or value.as_tuple().exponent < -places:  # type: ignore[operator]
+        return f"not an amount with at most {places} decimal places: {value}"
+    if abs(value) > MAX_AMOUNT:
+        return f"not an amount Xero holds (at most {MAX_AMOUNT} either way): {value:f}"
+    return None
+
+
 def _two_places(value: Decimal) -> Decimal:
-    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError(f"not an amount with at most 2 decimal places: {value}")
+    problem = amount_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value.quantize(Decimal("0.01"))
+
+
+def _unit_places(value: Decimal) -> Decimal:
+    problem = amount_problem(value, UNIT_PLACES)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 def _positive(value: Decimal) -> Decimal:
@@ -103,6 +132,7 @@ def one_of(label: str, values: Iterable[str], *, list_them: bool = True) -> Afte
 
 Guid = Annotated[str, BeforeValidator(_guid)]
 Money = Annotated[Decimal, AfterValidator(_two_places)]
+UnitMoney = Annotated[Decimal, AfterValidator(_unit_places)]
 Rate = Annotated[Decimal, AfterValidator(_positive)]
 XDate = Annotated[date, BeforeValidator(wire.parse_date)]
 XDateTime = Annotated[datetime, BeforeValidator(wire.parse_datetime)]
@@ -176,7 +206,7 @@ class LineItem(Record):
     LineItemID: Guid | None = None
     Description: str = ""
     Quantity: Decimal = Decimal("1.0000")
-    UnitAmount: Decimal | None = None
+    UnitAmount: UnitMoney | None = None
     LineAmount: Money | None = None
     TaxAmount: Money = Decimal("0.00")
     DiscountRate: Decimal | None = None

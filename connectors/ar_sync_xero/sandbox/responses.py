@@ -1,38 +1,17 @@
-"""Replies as the sandbox builds them, and Xero's error bodies.
-
-A ``Reply`` is plain data (so a reply can be cached for idempotent replay); it and
-``json_reply`` come from ``ar_sync.sandbox_kit.reply``. Error bodies:
+"""Xero's error bodies, as the sandbox sends them (replies are ``ar_sync.sandbox.reply.Reply``).
 
 - 400: the ``ValidationException`` envelope the SDK parses into ``AccountingBadRequestException``;
 - 401/403/404/405/429/5xx: Xero's problem-details JSON ``{"Type", "Title", "Status", "Detail"}``;
-- OAuth endpoints: ``{"error": "invalid_grant"}`` and friends;
-- ``/_sandbox/`` endpoints: ``control_error`` (from ``ar_sync.sandbox_kit.control``).
+- OAuth endpoints: ``{"error": "invalid_grant"}`` and friends (``ar_sync.sandbox.identity``);
+- ``/_sandbox/`` endpoints: ``{"error"}`` (``ar_sync.sandbox.control``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ar_sync.sandbox_kit.control import control_error
-from ar_sync.sandbox_kit.reply import JSON, Reply, json_reply
+from ar_sync.sandbox.reply import Reply, json_reply
 from ar_sync_xero.sandbox import wire
-
-__all__ = [
-    "JSON",
-    "Reply",
-    "control_error",
-    "forbidden",
-    "high_volume_error",
-    "json_reply",
-    "method_not_allowed",
-    "not_found",
-    "oauth_error",
-    "problem",
-    "rate_limited",
-    "server_error",
-    "unauthorized",
-    "validation_error",
-]
 
 # X-Rate-Limit-Problem values: "minute" and "day" per developer.xero.com/documentation/guides/
 # oauth2/limits (notes/xero-api.md §5); "appminute" and "concurrent" UNCONFIRMED.
@@ -117,12 +96,3 @@ def server_error(status: int) -> Reply:
         "An error occurred in Xero. Check the API Status page http://status.developer.xero.com "
         "for current service status.",
     )
-
-
-def oauth_error(error: str, description: str | None = None, status: int = 400) -> Reply:
-    body = (
-        {"error": error}
-        if description is None
-        else {"error": error, "error_description": description}
-    )
-    return json_reply(body, status)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ar_sync.sandbox_kit.server import SandboxServer
-from ar_sync_xero.sandbox.app import SandboxApp
+from ar_sync.sandbox.pipeline import SandboxApp, open_books
+from ar_sync.sandbox.server import SandboxServer
 from ar_sync_xero.sandbox.company import Company
-from ar_sync_xero.sandbox.identity import DEFAULT_SCOPE
+from ar_sync_xero.sandbox.identity import DEFAULT_SCOPE, IdentityStore
 from ar_sync_xero.sandbox.limits import SandboxLimits
+from ar_sync_xero.sandbox.rules import XeroRules
 
 
 class XeroSandbox(SandboxServer):
@@ -42,21 +43,27 @@ class XeroSandbox(SandboxServer):
         refresh_grace: float = 1800,
         idempotency_ttl: float = 360,
     ) -> None:
-        self.app = SandboxApp(
-            companies,
-            limits=limits or SandboxLimits(),
+        limits = limits or SandboxLimits()
+        rules = XeroRules(limits)
+        books = open_books(rules, companies)
+        self.tokens = IdentityStore(
+            {tenant_id: state.name for tenant_id, state in books.items()},
             access_token_ttl=access_token_ttl,
             refresh_grace=refresh_grace,
+        )
+        app = SandboxApp(
+            rules,
+            books,
+            identity=self.tokens,
+            policy=limits.policy(),
             idempotency_ttl=idempotency_ttl,
         )
-        if not self.app.states:
-            raise ValueError("a sandbox needs at least one company")
-        super().__init__(self.app, host=host, port=port, name="xero-sandbox")
+        super().__init__(app, host=host, port=port)
 
     @property
     def tenant_ids(self) -> list[str]:
         """Tenant (organisation) ids in load order."""
-        return list(self.app.states)
+        return self.company_ids
 
     @property
     def api_url(self) -> str:
@@ -80,4 +87,4 @@ class XeroSandbox(SandboxServer):
         self, client_id: str, client_secret: str, scope: str = DEFAULT_SCOPE
     ) -> dict[str, object]:
         """A token set for a new grant over every tenant, as a completed consent would give."""
-        return self.app.identity.issue(client_id, client_secret, scope)
+        return self.tokens.grant_tokens(client_id, client_secret, scope)

@@ -24,18 +24,18 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
+from ar_sync.sandbox.company_file import describe_validation_error
+from ar_sync.sandbox.errors import RecordError
 from ar_sync_xero.sandbox import shapes, wire
 from ar_sync_xero.sandbox.company import (
     Company,
     complete_document,
     complete_payment,
-    describe_validation_error,
     file_json,
     midnight,
     payments_by_target,
     settle_invoice,
 )
-from ar_sync_xero.sandbox.errors import RecordError
 from ar_sync_xero.sandbox.models import (
     CONTACT,
     INVOICE,
@@ -50,9 +50,11 @@ from ar_sync_xero.sandbox.resources import RESOURCES, PaymentRow
 from ar_sync_xero.sandbox.shapes import Applied, Attachment, HistoryEntry, Variant
 from ar_sync_xero.timezones import today_in
 
-EMAILS_PER_DAY = 1000  # Xero's daily invoice-email limit for a paying organisation
+# Xero's daily invoice-email limit for a paying organisation; over it, a 400 (developer.xero.com
+# /documentation/api/accounting/invoices, "Emailing an invoice").
+EMAILS_PER_DAY = 1000
 _CREDIT_KEYS = ("CreditNotes", "Overpayments", "Prepayments")
-_EMAILABLE = ("SUBMITTED", "AUTHORISED", "PAID")
+_EMAILABLE = ("SUBMITTED", "AUTHORISED", "PAID")  # ACCREC only: the same "Emailing an invoice"
 _SETTLEMENT_FIELDS = frozenset(
     {
         "AmountDue",
@@ -115,6 +117,15 @@ class TenantState:
     @property
     def tenant_id(self) -> str:
         return self.organisation.OrganisationID
+
+    @property
+    def id(self) -> str:
+        """The tenant id (``ar_sync.sandbox.rules.Books``)."""
+        return self.organisation.OrganisationID
+
+    @property
+    def name(self) -> str:
+        return self.organisation.Name
 
     def today(self, now: datetime) -> date:
         """The organisation's calendar day at ``now``."""
@@ -244,7 +255,7 @@ class TenantState:
                     f"can be emailed; this one is {invoice.Type} {invoice.Status}"
                 )
             recipients = self.contacts[invoice.Contact.ContactID].email_recipients()
-            if not recipients:
+            if not recipients:  # a 400 like the others: UNCONFIRMED (notes §4)
                 raise Refused(f"The contact {invoice.Contact.Name} has no email address")
             day = self.today(now)
             if self._emails[day] >= EMAILS_PER_DAY:
@@ -502,12 +513,3 @@ class TenantState:
                 for row_id in ids:
                     cache.pop(row_id, None)
 
-
-def tenant_states(companies: Iterable[Company]) -> dict[str, TenantState]:
-    """Tenant states by tenant id, in load order; two companies may not share an id."""
-    states: dict[str, TenantState] = {}
-    for company in companies:
-        if company.tenant_id in states:
-            raise ValueError(f"two companies have the tenant id {company.tenant_id}")
-        states[company.tenant_id] = TenantState(company)
-    return states

@@ -4,7 +4,8 @@ Money leaves the sandbox as JSON numbers with the exact decimal text of a ``Deci
 (``115.00``), never through ``float``; the SDK parses them back with ``parse_float=Decimal``.
 Every date and date-time field is ``/Date(<Unix milliseconds>+0000)/``: a calendar date is
 midnight UTC of that day, which is how the SDK turns it back into the same ``date``.
-``dumps``, ``RawJSON`` and ``decimal_text`` come from ``ar_sync.sandbox_kit.jsonwire``.
+``dumps``, ``RawJSON`` and ``decimal_text`` come from ``ar_sync.sandbox.jsonwire``, ``utc_now``
+from ``ar_sync.sandbox.clock``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 
-from ar_sync.sandbox_kit.jsonwire import RawJSON, decimal_text, dumps
+from ar_sync.sandbox.clock import utc_now
+from ar_sync.sandbox.jsonwire import RawJSON, decimal_text, dumps
 
 __all__ = [
     "EPOCH",
@@ -56,12 +58,6 @@ def ms_date(day: date) -> str:
 def iso_day(day: date) -> str:
     """``2018-05-13T00:00:00``, the text Xero puts in ``DateString`` and report cells."""
     return f"{day.isoformat()}T00:00:00"
-
-
-def utc_now() -> datetime:
-    """The current instant, truncated to the millisecond that the wire format can carry."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def parse_datetime(value: object) -> datetime:

@@ -1,11 +1,11 @@
 """The local store: SQLAlchemy tables, Alembic migrations and the queries ar-sync runs.
 
-Open one with ``Store(url)`` (``default_db_url(home)`` for the SQLite default); it migrates
-itself. See ``ar_sync.store.database`` for transactions and ``ar_sync.store.repository`` for
+Open one with ``Store(url)`` (``ar_sync.settings.default_db_url(home)`` for the SQLite
+default); it migrates itself. See ``ar_sync.store.database`` for transactions and ``ar_sync.store.repository`` for
 what each operation stores.
 """
 
-from ar_sync.store.database import Store, default_db_url, normalize_url
+from ar_sync.store.database import Store, normalize_url
 from ar_sync.store.repository import RECORD_KINDS, RunStatus, SnapshotSummary, SyncRun
 
 __all__ = [
@@ -14,6 +14,5 @@ __all__ = [
     "SnapshotSummary",
     "Store",
     "SyncRun",
-    "default_db_url",
     "normalize_url",
 ]

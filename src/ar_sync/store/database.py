@@ -2,9 +2,10 @@
 
 Opening a store creates the engine, checks the database can be reached and applies every
 pending Alembic migration (so a fresh file or an empty PostgreSQL database is ready to use, and
-reopening is a no-op). Whatever goes wrong while opening -- a malformed URL, a driver that is
-not installed, a server that does not answer, a file that is not a database -- is raised as a
-one-line ``ConfigError`` naming the URL with its password masked.
+reopening is a no-op: a store already at ``SCHEMA_HEAD`` is only read, without importing
+Alembic). Whatever goes wrong while opening -- a malformed URL, a driver that is not installed,
+a server that does not answer, a file that is not a database -- is raised as a one-line
+``ConfigError`` naming the URL with its password masked.
 
 Transactions: ``Store.transaction()`` yields a ``Connection``; everything done through it
 commits together when the block ends and rolls back if it raises. Methods that write as part of
@@ -29,10 +30,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from alembic import command
-from alembic.config import Config
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, StatementError
 from sqlalchemy.pool import StaticPool
@@ -44,14 +42,12 @@ from ar_sync.store import repository as repo
 from ar_sync.store.repository import RunStatus, SnapshotSummary, SyncRun
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The newest migration's revision id. A store already there opens without importing Alembic
+# (a third of a second); tests/test_startup.py checks it against the migrations directory.
+SCHEMA_HEAD = "0002"
 _WRITE = "ar_sync_write"  # execution option: this transaction will write
 _PG_MIGRATION_LOCK = 0x61725F73796E63  # "ar_sync": serialises concurrent first opens
 _SUPPORTED = ("sqlite", "postgresql")
-
-
-def default_db_url(home: Path) -> str:
-    """The SQLite store inside ar-sync's data directory ``home``."""
-    return f"sqlite:///{home / 'ar-sync.sqlite'}"
 
 
 def _mask(url: str) -> str:
@@ -160,7 +156,28 @@ class Store:
         return engine
 
     def _migrate(self) -> None:
-        """Bring the schema to the newest revision, in one transaction."""
+        """Bring the schema to the newest revision, in one transaction; a store already at
+        ``SCHEMA_HEAD`` is only read (one query), so Alembic is imported only to migrate."""
+        try:
+            current = self._schema_revisions()
+        except DBAPIError as exc:
+            raise self._fail("cannot open database", exc) from None
+        if current != [SCHEMA_HEAD]:
+            self._upgrade()
+
+    def _schema_revisions(self) -> list[str]:
+        """The revisions recorded in Alembic's ``alembic_version`` table (empty: none yet)."""
+        with self._engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return []
+            return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+    def _upgrade(self) -> None:
+        """Run every pending Alembic migration in one transaction (serialised on PostgreSQL)."""
+        from alembic import command  # imported here: slow, and needed only to migrate
+        from alembic.config import Config
+        from alembic.util.exc import CommandError
+
         try:
             with self._engine.connect() as conn:
                 conn.execution_options(**{_WRITE: True})

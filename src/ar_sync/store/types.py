@@ -26,8 +26,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-AMOUNT_SCALE = 4  # decimal places an amount may have
-RATE_SCALE = 10  # decimal places an exchange rate may have
+from ar_sync.money import AMOUNT_PLACES as AMOUNT_SCALE  # decimal places an amount may have
+from ar_sync.money import RATE_PLACES as RATE_SCALE  # decimal places an exchange rate may have
 
 
 def canonical_decimal(value: Decimal) -> str:

@@ -6,8 +6,9 @@
     server.port  # the port actually bound (``port=0`` picks a free one)
     server.stop()
 
-``SandboxServer`` is the base of ``XeroSandbox`` and ``QuickBooksSandbox``: it owns the app and the
-``LoopbackServer`` and gives them ``url``, ``start``/``stop`` and the context manager.
+``SandboxServer`` is the base of every ledger's sandbox (``XeroSandbox``, ``QuickBooksSandbox``): it
+owns the pipeline app and the ``LoopbackServer`` and gives them ``url``, ``start``/``stop`` and
+the context manager.
 
 A port that cannot be bound (in use, say) is a ``ConfigError`` naming it: the socket is bound
 here and handed to werkzeug, whose own binding prints to stderr and exits the process.
@@ -19,11 +20,14 @@ import errno
 import socket
 import threading
 from collections.abc import Callable
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ar_sync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ar_sync.sandbox.pipeline import SandboxApp
 
 LISTEN_BACKLOG = 128  # werkzeug's own LISTEN_QUEUE
 
@@ -111,24 +115,29 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 class SandboxServer:
-    """Base of a platform sandbox: its WSGI ``app`` served on one loopback origin.
+    """A ledger's sandbox: its ``SandboxApp`` served on one loopback origin.
 
-    A subclass builds its app, then calls ``super().__init__(app, host=..., port=..., name=...)``
-    and adds its platform URLs on top of ``url``. ``port=0`` picks a free port; read it back from
-    ``url`` after ``start()``. Usable as a context manager (``start()`` on enter, ``stop()`` on
-    exit). An app with a fault book (``app.faults``) has its stalls released on ``stop()``, so
-    an injected slow response never delays a shutdown.
+    A ledger's subclass builds the app from its rules and companies, calls
+    ``super().__init__(app, host=..., port=...)`` and adds its own URLs on top of ``url``.
+    ``port=0`` picks a free port; read it back from ``url`` after ``start()``. Usable as a
+    context manager (``start()`` on enter, ``stop()`` on exit). ``stop()`` releases injected
+    stalls first, so a slow response never delays a shutdown.
     """
 
-    def __init__(self, app: Callable, *, host: str, port: int, name: str) -> None:
+    def __init__(self, app: SandboxApp, *, host: str, port: int) -> None:
         self.app = app
         self.host, self.port = host, port
-        self._server = LoopbackServer(app, host=host, port=port, name=name)
+        self._server = LoopbackServer(app, host=host, port=port, name=app.rules.name)
 
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``: the origin every endpoint hangs off (no trailing slash)."""
         return f"http://{self.host}:{self._server.port}"
+
+    @property
+    def company_ids(self) -> list[str]:
+        """Company (tenant, realm) ids in load order."""
+        return list(self.app.books)
 
     def start(self) -> Self:
         """Bind and serve in a background thread; ``RuntimeError`` if already running."""
@@ -138,9 +147,7 @@ class SandboxServer:
     def stop(self) -> None:
         """End injected stalls, shut the server down and join its thread; a no-op when not
         running."""
-        faults = getattr(self.app, "faults", None)
-        if faults is not None:
-            faults.release()
+        self.app.faults.release()
         self._server.stop()
 
     def __enter__(self) -> Self:

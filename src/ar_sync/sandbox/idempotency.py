@@ -11,6 +11,7 @@ QuickBooks' ``requestid``).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -61,3 +62,8 @@ class IdempotencyCache(Generic[R]):
                 return entry.result, True
             entry.result = compute()
             return entry.result, False
+
+
+def body_hash(body: bytes) -> str:
+    """The SHA-256 of a request body in hex, for a fingerprint."""
+    return hashlib.sha256(body).hexdigest()

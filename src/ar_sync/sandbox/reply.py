@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from werkzeug.wrappers import Response
 
-from ar_sync.sandbox_kit import jsonwire
+from ar_sync.sandbox import jsonwire
 
 JSON = "application/json; charset=utf-8"
 
@@ -37,6 +37,11 @@ def json_reply(
     """A JSON reply; ``body`` is JSON text already, or a value for ``jsonwire.dumps``."""
     text = body if isinstance(body, str) else jsonwire.dumps(body)
     return Reply(status, text.encode(), writes=writes)
+
+
+def empty(status: int) -> Reply:
+    """An answer without a body or ``Content-Type`` (a revocation's 200, a deletion's 204)."""
+    return Reply(status, b"", content_type=None)
 
 
 def to_response(reply: Reply) -> Response:

@@ -1,21 +1,19 @@
-"""What a sandbox serves: ``--generate customers=40,invoices=400,seed=1`` parsed into a
-``GenerateSpec``, which ledger a ``--company`` file is for (``sandbox_platform``), and the list of
-companies a plugin's ``start_sandbox`` loads."""
+"""What ``ar-sync sandbox serve`` is asked to serve: ``--generate customers=40,invoices=400,seed=1``
+parsed into a ``GenerateSpec``, and which ledger's sandbox the ``--company`` files are for
+(``sandbox_platform``, by each sandbox's ``company_marker``)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ar_sync.connector import GenerateSpec, LedgerPlugin
 from ar_sync.errors import ConfigError
-
-Company = TypeVar("Company")
+from ar_sync.sandbox.company_file import read_company_file
+from ar_sync.sandbox.errors import CompanyFileError
+from ar_sync.sandbox.plugin import GenerateSpec, SandboxPlugin
 
 
 class _GenerateOptions(BaseModel):
@@ -51,13 +49,13 @@ def parse_generate(text: str, *, today: date) -> GenerateSpec:
     )
 
 
-def company_file_platform(path: Path, plugins: Mapping[str, LedgerPlugin]) -> str | None:
+def company_file_platform(path: Path, plugins: Mapping[str, SandboxPlugin]) -> str | None:
     """The platform whose ``company_marker`` is a top-level key of the JSON file at ``path``;
     None when the file cannot be read as a JSON object or has no single platform's marker (the
     platform's own loader then says what is wrong with it)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        document = read_company_file(path)
+    except CompanyFileError:
         return None
     if not isinstance(document, dict):
         return None
@@ -68,7 +66,7 @@ def company_file_platform(path: Path, plugins: Mapping[str, LedgerPlugin]) -> st
 def sandbox_platform(
     platform: str | None,
     company_files: list[Path],
-    plugins: Mapping[str, LedgerPlugin],
+    plugins: Mapping[str, SandboxPlugin],
     *,
     default: str,
 ) -> str:
@@ -93,27 +91,3 @@ def sandbox_platform(
         raise ConfigError(f"the company files are for different ledgers: {listed}; one sandbox "
                           "serves one ledger")
     return platforms[0] if platforms else default
-
-
-def sandbox_companies(
-    company_files: list[Path] | None,
-    generate: GenerateSpec | None,
-    *,
-    load: Callable[[Path], Company],
-    generate_company: Callable[..., Company],
-    sample: Path,
-) -> list[Company]:
-    """The companies a sandbox serves, in order: each file, then a generated one (half as many
-    paid invoices as open ones beside them); with neither, the plugin's ``sample`` file."""
-    companies = [load(path) for path in company_files or ()]
-    if generate is not None:
-        companies.append(
-            generate_company(
-                customers=generate.customers,
-                invoices=generate.invoices,
-                paid=generate.invoices // 2,
-                seed=generate.seed,
-                today=generate.today,
-            )
-        )
-    return companies or [load(sample)]
