@@ -30,7 +30,7 @@ import urllib.request
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ar_sync.aging import AgingItem, ItemKind, age
+from ar_sync.aging.age import AgingItem, ItemKind, age
 
 AR_SYNC = [sys.executable, "-m", "ar_sync"]
 

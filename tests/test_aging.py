@@ -7,11 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from ar_sync.aging import (
+from ar_sync.aging.age import (
     AgingItem,
-    Basis,
     ItemKind,
-    Scheme,
     age,
     bucket_for,
     bucket_names,
@@ -19,7 +17,7 @@ from ar_sync.aging import (
     months_between,
     receivables,
 )
-from ar_sync.domain import Credit, CreditKind, DocumentStatus, Invoice, RateQuote
+from ar_sync.domain import Basis, Credit, CreditKind, DocumentStatus, Invoice, RateQuote, Scheme
 
 D = Decimal
 UPDATED = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -424,7 +422,8 @@ def worked_items() -> list[AgingItem]:
     """Three customers of an NZD org, aged at 2026-11-23 by due date in days."""
     return [
         # Acme: NZD and AUD invoices, and a credit note.
-        item("acme", "a1", due=date(2026, 11, 30), amount="1000.00"),  # current
+        item("acme", "a1", due=date(2026, 11, 30), issued=date(2026, 10, 31),
+             amount="1000.00"),  # current
         item("acme", "a2", due=date(2026, 11, 3), amount="250.50"),  # 20 days: 1-30
         item("acme", "a3", due=date(2026, 10, 24), amount="100.00", currency="AUD", base="109.29"),
         item("acme", "a4", due=date(2026, 8, 1), amount="75.25"),  # 114 days: 91+
@@ -435,6 +434,24 @@ def worked_items() -> list[AgingItem]:
         # Cask: an overpayment exactly cancels an invoice in the same bucket.
         item("cask", "k1", due=date(2026, 9, 1), amount="80.00"),  # 83 days: 61-90
         item("cask", "op1", due=date(2026, 9, 10), amount="-80.00", kind=ItemKind.CREDIT),
+    ]
+
+
+def test_an_item_issued_after_the_as_of_date_is_not_yet_owed() -> None:
+    """As the ledgers' aged reports leave out what is dated after their report date."""
+    items = [
+        item("acme", "a1", due=date(2026, 11, 20), issued=date(2026, 10, 21), amount="100.00"),
+        item("acme", "a2", due=date(2026, 12, 24), issued=date(2026, 11, 24), amount="40.00"),
+        item("bolt", "b1", due=date(2026, 11, 24), issued=date(2026, 11, 24), amount="-5.00",
+             kind=ItemKind.CREDIT),
+    ]
+    report = age(items, as_of=AS_OF, base_currency="NZD")
+    assert [(c.customer_id, str(c.total)) for c in report.customers] == [("acme", "100.00")]
+    assert as_text(report.totals) == {"current": "0.00", "1-30": "100.00", "31-60": "0.00",
+                                      "61-90": "0.00", "91+": "0.00"}
+    later = age(items, as_of=date(2026, 11, 24), base_currency="NZD")
+    assert [(c.customer_id, str(c.total)) for c in later.customers] == [
+        ("acme", "140.00"), ("bolt", "-5.00")
     ]
 
 

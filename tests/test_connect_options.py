@@ -23,7 +23,7 @@ from cryptography.fernet import Fernet
 
 from ar_sync.connector import load_plugin
 from ar_sync.sandbox.plugin import load_sandbox
-from ar_sync.credentials import sandbox_vault
+from ar_sync.connect.vaults import sandbox_vault
 from ar_sync.domain import Org
 from tests.conformance.support import one_line_error, sync_ok
 from tests.conftest import SandboxControl

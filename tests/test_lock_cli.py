@@ -24,10 +24,12 @@ from sqlalchemy import text
 
 from ar_sync.sandbox.plugin import GenerateSpec, load_sandbox
 from ar_sync.store import Store
-from ar_sync.store.locks import LockHolder, current_holder, run_lock
+from ar_sync.store.locks import LockHolder, run_lock
+from ar_sync.store.orgs import list_orgs
 from tests.conformance.support import one_line_error, summary
 from tests.postgres import postgres_url, store_url  # noqa: F401  (fixtures)
 from tests.scheduled import start_scheduled
+from tests.test_lock import lock_holder
 
 HOST = socket.gethostname()
 XERO_SYNC = [  # the calls of an incremental Xero sync, in order
@@ -54,14 +56,15 @@ def synced(
     assert cli("sync").code == 0
     xero_sandbox.control.reset_calls()
     with Store(store_url) as store:
-        (org,) = store.list_orgs()
+        with store.reading() as tx:
+            (org,) = list_orgs(tx)
         yield store, org.org_id, org.name
 
 
 def _held_by(store: Store, org_id: str, process: subprocess.Popen[str]) -> LockHolder:
     """Wait (polling the lock row) until ``process`` holds the org's lock."""
     for _ in range(1200):
-        holder = current_holder(store, org_id)
+        holder = lock_holder(store, org_id)
         if holder is not None and holder.pid == process.pid:
             return holder
         if process.poll() is not None:
@@ -115,7 +118,7 @@ def test_a_second_sync_says_the_org_is_busy_and_calls_nothing(cli, xero_sandbox,
     # Every call the sandbox saw was the first sync's: the second made none.
     assert _paths(control) == XERO_SYNC
     assert summary(out).calls == len(XERO_SYNC)
-    assert current_holder(store, org_id) is None
+    assert lock_holder(store, org_id) is None
 
 
 def test_with_wait_the_second_sync_runs_after_the_first_and_reads_only_what_changed(
@@ -137,7 +140,7 @@ def test_with_wait_the_second_sync_runs_after_the_first_and_reads_only_what_chan
     done = summary(second.out)
     assert (done.calls, done.invoices, done.credits, done.customers) == (len(XERO_SYNC), 0, 0, 0)
     assert summary(out).calls == len(XERO_SYNC)
-    assert current_holder(store, org_id) is None
+    assert lock_holder(store, org_id) is None
 
 
 def test_a_killed_holder_s_lock_is_taken_over_by_the_next_sync(cli, xero_sandbox, synced):
@@ -151,12 +154,12 @@ def test_a_killed_holder_s_lock_is_taken_over_by_the_next_sync(cli, xero_sandbox
     finally:
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=30)  # reaped: its pid is gone
-    assert current_holder(store, org_id).pid == first.pid  # type: ignore[union-attr]
+    assert lock_holder(store, org_id).pid == first.pid  # type: ignore[union-attr]
     control.reset_calls()
 
     after = cli("sync")
     assert after.code == 0, after.err
-    assert current_holder(store, org_id) is None
+    assert lock_holder(store, org_id) is None
     assert _paths(control) == XERO_SYNC
     with store.engine.connect() as conn:
         statuses = conn.execute(text("SELECT status FROM sync_runs ORDER BY id")).scalars().all()
@@ -173,7 +176,8 @@ def test_with_several_orgs_a_busy_one_is_reported_and_the_others_go_on(
         assert cli("connect", "xero", "--sandbox", xero_sandbox.url).code == 0
         assert cli("connect", "xero", "--sandbox", other.url).code == 0
         with Store(f"sqlite:///{ar_home / 'ar-sync.sqlite'}") as store:
-            busy, free = sorted(store.list_orgs(), key=lambda org: org.api_url != xero_sandbox.url)
+            with store.reading() as tx:
+                busy, free = sorted(list_orgs(tx), key=lambda org: org.api_url != xero_sandbox.url)
             xero_sandbox.control.reset_calls()
             with run_lock(store, busy.org_id, now=lambda: datetime.now(UTC)):
                 result = cli("sync")
@@ -195,5 +199,5 @@ def test_a_sync_in_another_process_sees_the_same_lock(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
     with Store(url) as one, Store(url) as two:
         with run_lock(one, "xero:x", now=lambda: datetime.now(UTC)) as me:
-            assert current_holder(two, "xero:x") == me
-        assert current_holder(two, "xero:x") is None
+            assert lock_holder(two, "xero:x") == me
+        assert lock_holder(two, "xero:x") is None

@@ -12,10 +12,11 @@ from decimal import Decimal
 import pytest
 from rich.console import Console
 
-from ar_sync.aging import Basis, Scheme, age
+from ar_sync.aging.age import age
+from ar_sync.domain import Basis, OrgAging, OrgRow, Scheme
 from ar_sync.money import format_amount
-from ar_sync.org_listing import OrgRow, render_org_rows
-from ar_sync.report import OrgAging, render_csv, render_org_summary, render_table
+from ar_sync.views.aging import render_csv, render_org_summary, render_table
+from ar_sync.views.orgs import render_org_rows
 from tests.test_report import AS_OF, item, jp_org, nz_org
 
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from ar_sync.errors import FatalSourceError, RetriableSourceError
-from ar_sync.pacing import RateLimits, RequestPacer
-from ar_sync.retry import RetryPolicy, call_with_retries
+from ar_sync.sync.pacing import RateLimits, RequestPacer
+from ar_sync.sync.retry import RetryPolicy, call_with_retries
 
 
 class FakeClock:

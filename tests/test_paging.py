@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ar_sync.errors import FatalSourceError
-from ar_sync.paging import FULL, INCREMENTAL, PageRequest, watermark_pages
+from ar_sync.sync.paging import FULL, INCREMENTAL, PageRequest, watermark_pages
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 STARTED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

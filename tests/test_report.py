@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from rich.console import Console
 
-from ar_sync.aging import AgingItem, Basis, ItemKind, Scheme, age
-from ar_sync.report import OrgAging, common_as_of, render_csv, render_json, render_table
+from ar_sync.aging.age import AgingItem, ItemKind, age
+from ar_sync.domain import Basis, OrgAging, Scheme
+from ar_sync.views.aging import common_as_of, render_csv, render_json, render_table
 
 AS_OF = date(2026, 11, 23)
 
 
 def item(customer_id: str, document_id: str, due: date, amount: str) -> AgingItem:
+    """An invoice issued 30 days before it is due, or a credit (negative) dated ``due``."""
+    invoice = Decimal(amount) > 0
     return AgingItem(
         customer_id=customer_id,
         document_id=document_id,
         number=document_id,
-        kind=ItemKind.INVOICE if Decimal(amount) > 0 else ItemKind.CREDIT,
-        issue_date=due,
+        kind=ItemKind.INVOICE if invoice else ItemKind.CREDIT,
+        issue_date=due - timedelta(days=30) if invoice else due,
         due_date=due,
         currency="NZD",
         amount=Decimal(amount),

@@ -13,7 +13,7 @@ from ar_sync_xero.sandbox.plugin import SAMPLE_COMPANY
 from ar_sync_xero.sandbox import XeroSandbox, load_company
 
 from ar_sync.errors import ConfigError, RetriableSourceError
-from ar_sync.retry import RetryNotice, RetryPolicy, backoff, call_with_retries
+from ar_sync.sync.retry import RetryNotice, RetryPolicy, backoff, call_with_retries
 from ar_sync.timeouts import Timeouts, timed_out, timeouts_from_env
 from tests.conftest import SandboxControl
 

@@ -13,7 +13,7 @@ from ar_sync_xero.sandbox.plugin import SAMPLE_COMPANY
 from ar_sync_xero.sandbox import XeroSandbox, load_company
 
 from ar_sync.errors import FatalSourceError, RetriableSourceError
-from ar_sync.progress import with_retry_time
+from ar_sync.views.progress import with_retry_time
 from tests.conftest import SandboxControl
 
 AUCKLAND = ZoneInfo("Pacific/Auckland")

@@ -21,11 +21,12 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 
+from ar_sync.connect.vault_keys import generate_key
 from ar_sync.sandbox.plugin import GenerateSpec
 from ar_sync.settings import Settings, VaultKind, load_settings
 from ar_sync.store import Store
+from ar_sync.store.orgs import list_orgs
 from ar_sync.store.tables import vault_entries
-from ar_sync.vault_keys import generate_key
 from tests.conformance.platforms import ALL_PLATFORMS, DRIVERS, SKIPPED, PlatformDriver
 from tests.conformance.support import (
     SMALL,
@@ -97,8 +98,8 @@ def _home_files(home: Path) -> dict[str, bytes]:
 
 
 def _only_org_id() -> str:
-    with Store(load_settings(None).db_url) as store:
-        (org,) = store.list_orgs()
+    with Store(load_settings(None).db_url) as store, store.reading() as tx:
+        (org,) = list_orgs(tx)
     return org.org_id
 
 

@@ -17,7 +17,7 @@ from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
 from ar_sync.errors import ArSyncError, AuthError, RetriableSourceError
-from ar_sync.oauth import reconnect_hint
+from ar_sync.connect.oauth import reconnect_hint
 from ar_sync.redact import register_secret
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts, timed_out
 from ar_sync_quickbooks.mapping import PLATFORM

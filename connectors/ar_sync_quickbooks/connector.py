@@ -3,7 +3,7 @@
 Streams, in sync order: ``customers``, ``invoices``, ``credit_memos``, ``payments``. Each is read
 
 - **first (full)** by query, only what is open, 1,000 rows a page, ordered by
-  ``MetaData.LastUpdatedTime`` and paged by keyset (see ``ar_sync.paging``), so a document
+  ``MetaData.LastUpdatedTime`` and paged by keyset (see ``ar_sync.sync.paging``), so a document
   changed mid-sync is not skipped. What "open" means, and where it is decided:
 
   - invoices: ``WHERE Balance > '0'`` (``Balance`` is filterable: Intuit's Invoice reference);
@@ -42,14 +42,14 @@ from typing import Any
 from ar_sync.connector import CallStats, LedgerTotal, Page, StreamState
 from ar_sync.domain import Org, Record
 from ar_sync.errors import DataError
-from ar_sync.paging import FULL, INCREMENTAL, PageRequest, StreamCursor, watermark_pages
+from ar_sync.sync.paging import FULL, INCREMENTAL, PageRequest, StreamCursor, watermark_pages
 from ar_sync_quickbooks import mapping
 from ar_sync_quickbooks.client import QuickBooksClient
 
 PAGE_SIZE = 1000  # QuickBooks' MAXRESULTS ceiling
 CDC_CAP = 1000  # objects in one CDC answer
 CDC_LOOKBACK = timedelta(days=30) - timedelta(hours=1)  # what CDC allows, less clock slack
-START_OVERLAP = timedelta(minutes=2)  # re-read before the watermark, as ar_sync.paging does
+START_OVERLAP = timedelta(minutes=2)  # re-read before the watermark, as ar_sync.sync.paging does
 UPDATED = "MetaData.LastUpdatedTime"
 
 

@@ -27,11 +27,16 @@ from typing import TYPE_CHECKING, Any
 
 from intuitlib.exceptions import AuthClientError
 
+from ar_sync.connect.oauth import (
+    check_redirect_uri,
+    client_credentials,
+    new_state,
+    run_authorization,
+)
 from ar_sync.connector import ConnectOptions, CredentialVault
 from ar_sync.domain import Org, make_org_id
 from ar_sync.errors import AuthError, ConfigError, SourceError
-from ar_sync.oauth import check_redirect_uri, client_credentials, new_state, run_authorization
-from ar_sync.retry import RetryPolicy
+from ar_sync.sync.retry import RetryPolicy
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
 from ar_sync_quickbooks import auth
 from ar_sync_quickbooks.client import (

@@ -52,7 +52,7 @@ from ar_sync.connector import (
 )
 from ar_sync.domain import Org
 from ar_sync.errors import ConfigError
-from ar_sync.retry import RetryPolicy
+from ar_sync.sync.retry import RetryPolicy
 from ar_sync_quickbooks.client import QuickBooksClient
 
 NOTE_LIMIT = 2000  # Attachable.Note, marker included (see the module docstring)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from xero_python.api_client.oauth2 import OAuth2Token
 
 from ar_sync.errors import AuthError, SourceError
-from ar_sync.oauth import Pkce
+from ar_sync.connect.oauth import Pkce
 from ar_sync.redact import register_secret
 
 if TYPE_CHECKING:

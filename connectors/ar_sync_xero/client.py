@@ -48,9 +48,9 @@ from ar_sync.errors import (
     FatalSourceError,
     RetriableSourceError,
 )
-from ar_sync.oauth import reconnect_hint
-from ar_sync.pacing import RateLimits, RequestPacer
-from ar_sync.retry import RetryPolicy, call_with_retries
+from ar_sync.connect.oauth import reconnect_hint
+from ar_sync.sync.pacing import RateLimits, RequestPacer
+from ar_sync.sync.retry import RetryPolicy, call_with_retries
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts, timed_out
 from ar_sync_xero.auth import RoutedOAuth2Token, sdk_token
 

@@ -1,9 +1,9 @@
 """The Xero connector: streams of contacts, invoices and customer credits, read by watermark.
 
 Streams, in sync order: ``contacts``, ``invoices``, ``credit_notes``, ``overpayments``,
-``prepayments``. Each is read with ``If-Modified-Since`` (see ``ar_sync.paging``), 1,000 records a
-page, ordered by ``UpdatedDateUTC``. The first (full) sync asks only for what is open; later syncs
-ask for every status so that paid, voided and deleted documents leave the aging.
+``prepayments``. Each is read with ``If-Modified-Since`` (see ``ar_sync.sync.paging``), 1,000
+records a page, ordered by ``UpdatedDateUTC``. The first (full) sync asks only for what is open;
+later syncs ask for every status so that paid, voided and deleted documents leave the aging.
 
 Pages are fetched raw and each record is deserialised by the SDK on its own, so one record the SDK
 cannot read (an unknown currency, say) becomes a counted ``DataError`` instead of a lost page.
@@ -37,7 +37,7 @@ from xero_python.api_client.deserializer import deserialize
 from ar_sync.connector import CallStats, LedgerTotal, Page, StreamState
 from ar_sync.domain import Credit, Customer, Invoice, Org, Record
 from ar_sync.errors import DataError, FatalSourceError, RetriableSourceError
-from ar_sync.paging import FULL, PageRequest, watermark_pages
+from ar_sync.sync.paging import FULL, PageRequest, watermark_pages
 from ar_sync_xero import mapping
 from ar_sync_xero.client import XeroClient
 

@@ -49,7 +49,7 @@ from ar_sync.connector import (
 )
 from ar_sync.domain import Org
 from ar_sync.errors import ConfigError
-from ar_sync.retry import RetryPolicy
+from ar_sync.sync.retry import RetryPolicy
 from ar_sync_xero.client import XeroClient
 
 NOTE_LIMIT = 250  # characters, marker included (see the module docstring)

@@ -1,14 +1,16 @@
 """The ``ar-sync`` command line (typer + rich).
 
-Every error ar-sync expects is an ``ArSyncError``: it is printed as one line on stderr and the
-command exits with status 2. Anything else is a bug: one line on stderr pointing at the log file
-(which holds the traceback, secrets masked) and exit status 1. The clock is read here and passed
-down; nothing below reads it.
+A command parses its options, calls a job (``ar_sync.jobs``: the same functions the demo and a
+scheduler call) and renders what it returns (``ar_sync.views``). Every error ar-sync expects is
+an ``ArSyncError``: it is printed as one line on stderr and the command exits with status 2.
+Anything else is a bug: one line on stderr pointing at the log file (which holds the traceback,
+secrets masked) and exit status 1. The clock is read here and passed down; nothing below reads
+it.
 
 Start-up is kept short (``ar-sync --help`` and ``ar-sync version`` import no store, no SDK):
 what a command needs is imported inside it, and only what option signatures and help texts
 use is imported here (the ``Basis``/``Scheme`` enums, the installed platforms' names, which
-loads no plugin). ``tests/test_startup.py`` holds the line.
+loads no plugin, the reconciliation's default sample). ``tests/test_startup.py`` holds the line.
 """
 
 from __future__ import annotations
@@ -34,14 +36,15 @@ except ImportError:  # pragma: no cover - older typer
     from click.exceptions import UsageError
 
 from ar_sync import __version__
-from ar_sync.aging import Basis, Scheme  # option types
+from ar_sync.aging.reconcile import DEFAULT_SAMPLE  # an option's default
 from ar_sync.clock import local_date, utc_now
-from ar_sync.connector import ConnectOptions, available_platforms, load_plugin
+from ar_sync.connector import available_platforms, load_plugin
+from ar_sync.domain import Basis, Scheme  # option types
 from ar_sync.errors import ArSyncError, ConfigError, RetriableSourceError
 from ar_sync.logs import configure_logging, loggable_command
-from ar_sync.reconcile import DEFAULT_SAMPLE  # an option's default
 
 if TYPE_CHECKING:
+    from ar_sync.domain import Org
     from ar_sync.settings import Settings
     from ar_sync.store import Store
 
@@ -143,6 +146,15 @@ def main_options(
     log.info("ar-sync %s: %s", __version__, loggable_command(state.argv))
 
 
+def _selected_orgs(query: str | None, *, everything: bool = False) -> list[Org]:
+    """The stored orgs ``--org`` (or ``--all``, or nothing: every org) names."""
+    from ar_sync.connect.orgs import select_orgs
+    from ar_sync.store.orgs import list_orgs
+    with state.store().reading() as tx:
+        stored = list_orgs(tx)
+    return select_orgs(stored, query, everything=everything, default_all=True)
+
+
 def _parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -207,8 +219,8 @@ def connect(
     ] = True,
 ) -> None:
     """Authorize ar-sync to read a ledger; every organisation granted becomes an org."""
-    from ar_sync.oauth import check_sandbox_url, client_credentials
-    from ar_sync.orgs import vault_for
+    from ar_sync.connect.oauth import check_sandbox_url, client_credentials
+    from ar_sync.jobs import connect as connect_job
 
     def echo(text: str) -> None:  # never hard-wrapped: addresses must stay copyable
         stderr.print(text, soft_wrap=True, markup=False, highlight=False)
@@ -237,30 +249,25 @@ def connect(
             else None
         ),
     )
-    vault = vault_for(None, state.settings, sandbox=sandbox is not None, store=state.store())
-    options = ConnectOptions(
+    orgs = connect_job(
+        state.store(),
+        state.settings,
+        plugin.platform,
+        now=utc_now,
+        echo=echo,
+        sandbox_url=sandbox,
         client_id=client_id,
         client_secret=client_secret,
-        sandbox_url=sandbox,
         redirect_port=port,
         open_browser=browser,
         environment=environment,
         redirect_uri=redirect_uri,
-        timeouts=state.settings.timeouts,
     )
-    orgs = plugin.connect(options, vault, echo=echo)
-    store = state.store()
-    replaced = {org.org_id: org.connection_id for org in store.list_orgs()}
     for org in orgs:
-        store.save_org(org)
         stdout.print(
             f"Connected {plugin.display_name} org [bold]{escape(org.name)}[/] ({org.org_id}), "
             f"base currency {org.base_currency}, timezone {org.timezone}"
         )
-    still_used = {org.connection_id for org in store.list_orgs()}
-    for org_id, connection_id in replaced.items():
-        if connection_id not in still_used:
-            vault_for(store.get_org(org_id), state.settings, store=store).delete(connection_id)
 
 
 @app.command()
@@ -270,7 +277,8 @@ def orgs(
     ),
 ) -> None:
     """List connected orgs: name and id (what --org takes), ledger, last sync, open receivables."""
-    from ar_sync.org_listing import org_rows, render_org_rows
+    from ar_sync.jobs import org_rows
+    from ar_sync.views.orgs import render_org_rows
     rows = org_rows(state.store(), now=utc_now())
     if output is ListFormat.json:
         sys.stdout.write(render_org_rows(rows, output.value) + "\n")
@@ -314,20 +322,19 @@ def sync(
     """Pull what changed in each org's ledger into the store (resumable; safe to interrupt).
 
     Every connected org, or the one --org names. Retries are shown as they happen."""
-    from ar_sync.orgs import open_connector, select_orgs
-    from ar_sync.progress import SyncProgressDisplay, sync_summary, with_retry_time
+    from ar_sync.jobs import sync_org
     from ar_sync.store.locks import OrgBusy
-    from ar_sync.sync import sync_org
-    store = state.store()
-    selected = select_orgs(store.list_orgs(), org, everything=everything, default_all=True)
+    from ar_sync.views.progress import SyncProgressDisplay, sync_summary, with_retry_time
+    selected = _selected_orgs(org, everything=everything)
     failures = 0
     with SyncProgressDisplay(stderr) as display:
         for chosen in selected:
-            connector = open_connector(chosen, state.settings, store=store)
-            connector.stats.on_retry = lambda notice, shown=chosen: display.retrying(shown, notice)
             try:
-                result = sync_org(store, connector, now=utc_now, wait=wait, progress=display,
-                                  full=full, refresh_every=state.settings.open_set_every)
+                result = sync_org(
+                    state.store(), state.settings, chosen.org_id, now=utc_now, full=full,
+                    wait=wait, progress=display,
+                    on_retry=lambda notice, shown=chosen: display.retrying(shown, notice),
+                )
             except ArSyncError as exc:
                 message = with_retry_time(exc, now=utc_now(), timezone=chosen.timezone)
                 if len(selected) == 1:
@@ -339,8 +346,6 @@ def sync(
                 if isinstance(exc, OrgBusy):  # no run started: the engine logged nothing
                     log.info("%s (%s): not synced: %s", chosen.name, chosen.org_id, message)
                 continue
-            finally:
-                connector.close()
             display.done(result)
     for line in sync_summary(display.results):
         stdout.print(line, markup=False, highlight=False)
@@ -381,21 +386,18 @@ def aging(
 
     An org the store cannot age (never synced, or --as-of before its latest sync) is skipped
     with a line on stderr saying why; it is an error only when no org can be aged."""
-    from ar_sync.orgs import select_orgs
-    from ar_sync.report import common_as_of, render_csv, render_json, render_table
-    from ar_sync.snapshots import aging_for, check_as_of
-    store = state.store()
+    from ar_sync.jobs import age_org
+    from ar_sync.views.aging import common_as_of, render_csv, render_json, render_table
     chosen_date = _parse_date(as_of, "--as-of")
     now = utc_now()
     agings, refused = [], []
-    for chosen in select_orgs(store.list_orgs(), org, everything=False, default_all=True):
+    for chosen in _selected_orgs(org):
         day = chosen_date or local_date(now, chosen.timezone)
         try:
-            check_as_of(store, chosen, day)
+            agings.append(age_org(state.store(), chosen.org_id, as_of=day, basis=basis,
+                                  scheme=scheme))
         except ConfigError as exc:
             refused.append(exc)
-            continue
-        agings.append(aging_for(store, chosen, as_of=day, basis=basis, scheme=scheme))
     if not agings:
         if len(refused) == 1:
             raise refused[0]
@@ -443,25 +445,14 @@ def reconcile(
 
     Exit status 0 when everything compared is equal to the cent, 1 when something differs.
     """
-    from ar_sync.orgs import match_customer, open_connector, select_orgs
-    from ar_sync.reconcile import customers_to_check, reconciliation_lines
-    from ar_sync.reconcile import reconcile as run_reconcile
-    from ar_sync.snapshots import aging_for, check_as_of
-    store = state.store()
+    from ar_sync.jobs import reconcile_org
+    from ar_sync.views.reconciliation import reconciliation_lines
     chosen_date = _parse_date(as_of, "--as-of")
     ok = True
-    for chosen in select_orgs(store.list_orgs(), org, everything=False, default_all=True):
+    for chosen in _selected_orgs(org):
         day = chosen_date or local_date(utc_now(), chosen.timezone)
-        check_as_of(store, chosen, day)
-        aging = aging_for(store, chosen, as_of=day)
-        named = [match_customer(store.load_customers(chosen.org_id), query).customer_id
-                 for query in customer or ()]
-        connector = open_connector(chosen, state.settings)
-        try:
-            outcome = run_reconcile(connector, aging, customers_to_check(aging, named,
-                                                                         sample=sample))
-        finally:
-            connector.close()
+        outcome = reconcile_org(state.store(), state.settings, chosen.org_id, as_of=day,
+                                customers=customer or (), sample=sample)
         for line in reconciliation_lines(outcome):
             stdout.print(line, markup=False, highlight=False)
         ok = ok and outcome.matches
@@ -588,7 +579,12 @@ def vault_keygen(
     ] = False,
 ) -> None:
     """Make a vault key: tokens are then kept encrypted in the database (no keyring needed)."""
-    from ar_sync.vault_keys import KEY_FILE_ENV, add_key_to_file, create_key_file, generate_key
+    from ar_sync.connect.vault_keys import (
+        KEY_FILE_ENV,
+        add_key_to_file,
+        create_key_file,
+        generate_key,
+    )
     if path is None:
         if add:
             raise ConfigError("--add needs the key file: ar-sync vault keygen --add PATH")
@@ -616,8 +612,8 @@ def vault_rotate() -> None:
     Put the new key first and keep the old one after it (``ar-sync vault keygen --add PATH``,
     or NEW,OLD in AR_SYNC_VAULT_KEY), run this, then remove the old key.
     """
-    from ar_sync.orgs import database_vault
-    from ar_sync.vault_keys import KEY_ENV, KEY_FILE_ENV
+    from ar_sync.connect.orgs import database_vault
+    from ar_sync.connect.vault_keys import KEY_ENV, KEY_FILE_ENV
     settings = state.settings
     vault = database_vault(settings, store=state.store())
     count = vault.rotate()

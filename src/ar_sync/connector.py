@@ -33,7 +33,7 @@ from ar_sync.errors import ConfigError, DataError, FatalSourceError
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 if TYPE_CHECKING:
-    from ar_sync.retry import RetryNotice
+    from ar_sync.sync.retry import RetryNotice
 
 ENTRY_POINT_GROUP = "ar_sync.connectors"
 
@@ -112,7 +112,7 @@ class Connector(Protocol):
     @property
     def open_set_streams(self) -> tuple[str, ...]:
         """Streams whose open set (what a first sync reads) the engine re-reads on a schedule,
-        because some changes to them escape the watermark (see ``ar_sync.sync``)."""
+        because some changes to them escape the watermark (see ``ar_sync.sync.engine``)."""
         ...
 
     def fetch_org(self) -> Org:
@@ -278,7 +278,7 @@ class ConnectOptions:
 
 
 class CredentialVault(Protocol):
-    """Where a plugin keeps a connection's secrets (see ``ar_sync.credentials``)."""
+    """Where a plugin keeps a connection's secrets (see ``ar_sync.connect.vaults``)."""
 
     def load(self, connection_id: str) -> dict[str, Any] | None: ...
 

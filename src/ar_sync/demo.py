@@ -13,19 +13,17 @@ from contextlib import ExitStack
 from rich.console import Console
 from rich.markup import escape
 
-from ar_sync.aging import Basis, Scheme
 from ar_sync.clock import local_date, utc_now
-from ar_sync.connector import ConnectOptions, load_plugin
-from ar_sync.domain import Org
-from ar_sync.orgs import open_connector, vault_for
-from ar_sync.progress import SyncProgressDisplay, print_line, sync_summary
-from ar_sync.reconcile import customers_to_check, reconcile, reconciliation_lines
-from ar_sync.report import render_org_summary, render_table
+from ar_sync.connect.orgs import open_connector
+from ar_sync.connector import load_plugin
+from ar_sync.domain import Basis, Org, Scheme
+from ar_sync.jobs import age_org, connect, reconcile_org, sync_org
 from ar_sync.sandbox.plugin import GenerateSpec, load_sandbox
 from ar_sync.settings import Settings
-from ar_sync.snapshots import aging_for
 from ar_sync.store import Store
-from ar_sync.sync import sync_org
+from ar_sync.views.aging import render_org_summary, render_table
+from ar_sync.views.progress import SyncProgressDisplay, print_line, sync_summary
+from ar_sync.views.reconciliation import reconciliation_lines
 
 DEMO_PLATFORMS = ("xero", "quickbooks")
 
@@ -43,7 +41,10 @@ def run_demo(
 ) -> bool:
     """Start one generated sandbox per platform side by side, connect, sync each, then print one
     aging table for every org (and, with ``detail``, each org's customers) and the
-    reconciliations. Returns True when every org reconciles to the cent."""
+    reconciliations. Returns True when every org reconciles to the cent.
+
+    Each step is the job the CLI runs (``ar_sync.jobs``); each org's connector is opened once
+    and serves both its sync and its reconciliation."""
     now = utc_now()
     spec = GenerateSpec(customers=customers, invoices=invoices, seed=seed,
                         today=local_date(now, "UTC"))
@@ -55,28 +56,24 @@ def run_demo(
             running.callback(sandbox.stop)
             # Lines holding an id or a URL are never hard-wrapped: they must copy whole.
             print_line(err, f"Started a generated {plugin.display_name} sandbox at {sandbox.url}")
-            for org in plugin.connect(
-                ConnectOptions(sandbox_url=sandbox.url),
-                vault_for(None, settings, sandbox=True),
-                echo=lambda text: print_line(err, text),
-            ):
-                store.save_org(org)
+            for org in connect(store, settings, platform, now=utc_now, sandbox_url=sandbox.url,
+                               echo=lambda text: print_line(err, text)):
                 orgs.append(org)
                 err.print(f"Connected [bold]{escape(org.name)}[/] ({org.org_id})", soft_wrap=True)
         connectors = []
         for org in orgs:
-            connector = open_connector(org, settings)
+            connector = open_connector(org, settings, store=store)
             running.callback(connector.close)
             connectors.append(connector)
         with SyncProgressDisplay(err) as display:
-            for connector in connectors:
-                display.done(sync_org(store, connector, now=utc_now, progress=display,
-                                    refresh_every=settings.open_set_every))
+            for org, connector in zip(orgs, connectors, strict=True):
+                display.done(sync_org(store, settings, org.org_id, now=utc_now, progress=display,
+                                      connector=connector))
         for line in sync_summary(display.results):
             print_line(out, line)
         agings = [
-            aging_for(store, result.org, as_of=local_date(utc_now(), result.org.timezone),
-                      basis=Basis.DUE, scheme=Scheme.DAYS)
+            age_org(store, result.org.org_id, as_of=local_date(utc_now(), result.org.timezone),
+                    basis=Basis.DUE, scheme=Scheme.DAYS)
             for result in display.results
         ]
         if detail:
@@ -85,7 +82,8 @@ def run_demo(
         out.print(render_org_summary(agings, basis=Basis.DUE, scheme=Scheme.DAYS))
         ok = True
         for connector, aging in zip(connectors, agings, strict=True):
-            outcome = reconcile(connector, aging, customers_to_check(aging))
+            outcome = reconcile_org(store, settings, aging.org_id, as_of=aging.report.as_of,
+                                    connector=connector)
             for line in reconciliation_lines(outcome):
                 print_line(out, line)
             ok = ok and outcome.matches

@@ -7,10 +7,16 @@ knows an SDK. Conventions:
 - Dates are ``datetime.date`` (calendar days in the org's books); instants are timezone-aware
   ``datetime`` in UTC (``updated_at``).
 - ``org_id`` is ``"{platform}:{tenant_id}"`` so two ledgers can never collide.
+
+The records a ledger holds come first (``Org``, ``Customer``, ``Invoice``, ``Credit``,
+``Allocation``); then the reports ar-sync makes of them (``AgingReport`` and its
+``CustomerAging`` lines, ``OrgAging``, ``OrgRow``), which the store keeps, the aging stage
+computes and the views render, so none of those three owns them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -76,7 +82,7 @@ class AllocationSource(StrEnum):
 
 class CreditKind(StrEnum):
     """Kinds of customer credit. While unapplied, each but ``PREPAYMENT`` reduces what a
-    customer owes (``aging.receivables`` says why).
+    customer owes (``ar_sync.aging.age.receivables`` says why).
 
     ``PAYMENT`` is a received payment as a document of its own (QuickBooks ``Payment``): it owns
     its applications to invoices, and its unapplied part is a credit.
@@ -146,7 +152,7 @@ class Credit:
 
     ``remaining`` is the part not yet applied to an invoice or refunded; while it is above zero
     and the credit is ``OPEN`` it ages as a negative item dated ``date``, except a prepayment's
-    (not a receivable until applied: ``aging.receivables``).
+    (not a receivable until applied: ``ar_sync.aging.age.receivables``).
     """
 
     org_id: str
@@ -166,3 +172,78 @@ class Credit:
 
 
 Record = Customer | Invoice | Credit
+
+
+# --------------------------------------------------------------------------------------------
+# Reports
+# --------------------------------------------------------------------------------------------
+
+
+class Basis(StrEnum):
+    DUE = "due"  # age from the due date
+    INVOICE = "invoice"  # age from the invoice (document) date
+
+
+class Scheme(StrEnum):
+    DAYS = "days"  # day ranges: current, 1-30, 31-60, 61-90, 91+
+    MONTHS = "months"  # whole calendar months, Xero's report style
+
+
+@frozen
+class CustomerAging:
+    """One customer's aged balance.
+
+    ``buckets`` maps every bucket name (all of them, zeros included) to the base-currency sum;
+    ``by_currency`` maps each document currency the customer has to the same in that currency.
+    """
+
+    customer_id: str
+    buckets: Mapping[str, Decimal]
+    total: Decimal
+    by_currency: Mapping[str, Mapping[str, Decimal]]
+
+
+@frozen
+class AgingReport:
+    """An org's aged receivables at ``as_of``; amounts in ``base_currency``.
+
+    ``customers`` are sorted by customer_id; ``totals`` has every bucket name.
+    """
+
+    as_of: date
+    basis: Basis
+    scheme: Scheme
+    base_currency: str
+    bucket_names: tuple[str, ...]
+    customers: tuple[CustomerAging, ...]
+    totals: Mapping[str, Decimal]
+    total: Decimal
+
+
+@frozen
+class OrgAging:
+    """One org's aging report with what a reader needs to recognise it.
+
+    ``customer_names`` maps customer_id to display name; ids missing from it are shown as the id.
+    """
+
+    org_id: str
+    name: str
+    platform: str
+    base_currency: str
+    report: AgingReport
+    customer_names: Mapping[str, str]
+
+
+@frozen
+class OrgRow:
+    """One line of the orgs listing: an org, its latest sync and its open receivables."""
+
+    org_id: str
+    name: str
+    platform: str
+    base_currency: str
+    timezone: str
+    sandbox: bool
+    last_sync: datetime | None  # UTC, the end of the latest successful sync
+    open_ar: Decimal | None  # base currency, at the org's today; None before a sync finished

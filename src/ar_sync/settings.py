@@ -9,10 +9,10 @@
 - ``AR_SYNC_CONNECT_TIMEOUT`` / ``AR_SYNC_READ_TIMEOUT``: see ``ar_sync.timeouts``.
 - ``AR_SYNC_OPEN_SET_HOURS``: hours between re-reads of the open documents, which heal changes a
   watermark cannot see (default 24; 0: at every sync; ``never``: only on ``sync --full``). See
-  ``ar_sync.sync``.
+  ``ar_sync.sync.engine``.
 - ``AR_SYNC_VAULT_KEY`` / ``AR_SYNC_VAULT_KEY_FILE``: the database vault's key(s); see
-  ``ar_sync.vault_keys``. They are kept here unparsed, so commands that need no token (``orgs``,
-  ``aging``) never fail on them.
+  ``ar_sync.connect.vault_keys``. They are kept here unparsed, so commands that need no token
+  (``orgs``, ``aging``) never fail on them.
 
 ``ensure_writable_dir`` turns "this directory cannot be used" into one line naming the path and
 the reason (a file in the way, no permission), instead of an ``OSError`` traceback.
@@ -44,7 +44,7 @@ class VaultKind(StrEnum):
 VAULT_CHOICES = (VaultKind.KEYRING.value, VaultKind.DATABASE.value)
 
 
-# How often a sync re-reads the open documents by default (see ``ar_sync.sync``).
+# How often a sync re-reads the open documents by default (see ``ar_sync.sync.engine``).
 DEFAULT_REFRESH_EVERY = timedelta(days=1)
 
 

@@ -6,7 +6,7 @@
   what urllib3 (xero-python) and requests (python-quickbooks, intuit-oauth) measure.
 
 A timeout becomes a ``RetriableSourceError`` (``timed_out``), which the retry policy retries
-within its bounded total time (``ar_sync.retry``).
+within its bounded total time (``ar_sync.sync.retry``).
 """
 
 from __future__ import annotations

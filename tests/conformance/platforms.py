@@ -31,8 +31,10 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from ar_sync.connector import (
     CUSTOMER_ATTACHMENT,
@@ -67,6 +69,7 @@ class OpenInvoice:
     balance: Decimal
     base_balance: Decimal
     untouched: bool
+    issued: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ class OpenCredit:
     credit_id: str
     customer_id: str
     base_remaining: Decimal
+    issued: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +171,20 @@ class PlatformDriver:
     def base_currency(self, state: dict[str, Any]) -> str:
         raise NotImplementedError
 
+    def timezone(self, state: dict[str, Any]) -> str:
+        """The org's IANA timezone, as the connector maps it."""
+        raise NotImplementedError
+
+    def local_today(self, state: dict[str, Any]) -> date:
+        """Today in the org's timezone: the date ``ar-sync aging`` ages at by default."""
+        return datetime.now(ZoneInfo(self.timezone(state))).date()
+
+    def owed_invoices(self, state: dict[str, Any]) -> list[OpenInvoice]:
+        """The open invoices already owed: issued on or before the org's today (a generated
+        company dated from the UTC date can hold documents dated ahead of a zone west of UTC)."""
+        as_of = self.local_today(state)
+        return [invoice for invoice in self.open_invoices(state) if invoice.issued <= as_of]
+
     def open_invoices(self, state: dict[str, Any]) -> list[OpenInvoice]:
         """Every open receivable invoice (approved, balance > 0), in the state's order."""
         raise NotImplementedError
@@ -224,12 +242,17 @@ class PlatformDriver:
         return next(s for s in self.streams if s.name == name)
 
     def expected_aging(self, state: dict[str, Any]) -> dict[str, Decimal]:
-        """Per customer: open invoices less unapplied credits, base currency (nonzero only)."""
+        """Per customer: open invoices less unapplied credits, base currency (nonzero only),
+        counting only documents issued on or before the org's today (a document dated ahead is
+        not yet owed, as in the ledger's own aged report)."""
+        as_of = self.local_today(state)
         totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
         for invoice in self.open_invoices(state):
-            totals[invoice.customer_id] += invoice.base_balance
+            if invoice.issued <= as_of:
+                totals[invoice.customer_id] += invoice.base_balance
         for credit in self.open_credits(state):
-            totals[credit.customer_id] -= credit.base_remaining
+            if credit.issued <= as_of:
+                totals[credit.customer_id] -= credit.base_remaining
         return {cid: total for cid, total in totals.items() if total != 0}
 
     def first_sync_lower_bound(self, state: dict[str, Any]) -> dict[str, int]:
@@ -272,6 +295,15 @@ class PlatformDriver:
 
 
 # ------------------------------------------------------------------------------------ Xero
+
+
+def _xero_day(value: str) -> date:
+    """A Xero date as the state holds it: ``/Date(1776124800000+0000)/`` or ``YYYY-MM-DD``."""
+    text = str(value)
+    if text.startswith("/Date("):
+        millis = int(text[len("/Date("):].split("+")[0].split(")")[0])
+        return datetime.fromtimestamp(millis / 1000, UTC).date()
+    return date.fromisoformat(text[:10])
 
 
 def _xero_rate(document: dict[str, Any]) -> Decimal:
@@ -329,6 +361,11 @@ class XeroDriver(PlatformDriver):
     def base_currency(self, state: dict[str, Any]) -> str:
         return str(state["Organisation"]["BaseCurrency"])
 
+    def timezone(self, state: dict[str, Any]) -> str:
+        from ar_sync_xero.timezones import iana_timezone
+
+        return iana_timezone(state["Organisation"].get("Timezone")) or "UTC"
+
     def _open_invoice_rows(self, state: dict[str, Any]) -> list[dict[str, Any]]:
         return [
             row
@@ -353,6 +390,7 @@ class XeroDriver(PlatformDriver):
                     base_balance=cents(due / _xero_rate(row)),
                     untouched=Decimal(str(row.get("AmountPaid", 0))) == 0
                     and Decimal(str(row.get("AmountCredited", 0))) == 0,
+                    issued=_xero_day(row["Date"]),
                 )
             )
         return found
@@ -369,6 +407,7 @@ class XeroDriver(PlatformDriver):
                             credit_id=row[id_field],
                             customer_id=row["Contact"]["ContactID"],
                             base_remaining=cents(remaining / _xero_rate(row)),
+                            issued=_xero_day(row["Date"]),
                         )
                     )
         return found
@@ -529,6 +568,13 @@ class QuickBooksDriver(PlatformDriver):
         prefs = (state.get("Preferences") or {}).get("CurrencyPrefs") or {}
         return str((prefs.get("HomeCurrency") or {}).get("value") or "USD")
 
+    def timezone(self, state: dict[str, Any]) -> str:
+        from ar_sync_quickbooks.mapping import org_from_quickbooks
+
+        org = org_from_quickbooks(state["CompanyInfo"], state.get("Preferences"), realm_id="r",
+                                  connection_id="c", api_url=None)
+        return org.timezone
+
     def open_invoices(self, state: dict[str, Any]) -> list[OpenInvoice]:
         base = self.base_currency(state)
         return [
@@ -541,6 +587,7 @@ class QuickBooksDriver(PlatformDriver):
                 base_balance=cents(_qb_amount(row, "Balance") * _qb_rate(row)),
                 untouched=_qb_amount(row, "Balance") == _qb_amount(row, "TotalAmt")
                 and not row.get("LinkedTxn"),
+                issued=date.fromisoformat(row["TxnDate"]),
             )
             for row in state.get("Invoice", ())
             if _qb_amount(row, "Balance") > 0
@@ -556,6 +603,7 @@ class QuickBooksDriver(PlatformDriver):
                             credit_id=row["Id"],
                             customer_id=row["CustomerRef"]["value"],
                             base_remaining=cents(_qb_amount(row, field) * _qb_rate(row)),
+                            issued=date.fromisoformat(row["TxnDate"]),
                         )
                     )
         return found

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from ar_sync.sandbox.plugin import GenerateSpec, SandboxHandle
+from ar_sync.connect.orgs import vault_for
 from ar_sync.domain import Org, make_org_id
-from ar_sync.orgs import vault_for
+from ar_sync.sandbox.plugin import GenerateSpec, SandboxHandle
 from ar_sync.settings import load_settings
 from ar_sync.store import Store
+from ar_sync.store.orgs import list_orgs
 from tests.conformance.platforms import PlatformDriver
 from tests.conftest import SandboxControl
 
@@ -204,7 +205,8 @@ def stored_org(org_id: str) -> Org:
     settings = load_settings(None)
     store = Store(settings.db_url)
     try:
-        (org,) = [org for org in store.list_orgs() if org.org_id == org_id]
+        with store.reading() as tx:
+            (org,) = [org for org in list_orgs(tx) if org.org_id == org_id]
         return org
     finally:
         store.close()

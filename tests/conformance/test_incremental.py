@@ -12,10 +12,10 @@ from tests.conformance.support import aging, customer_totals, sync_ok, total
 
 
 def _pick(ledger, *, foreign: bool = False, untouched: bool = False) -> OpenInvoice:
-    """The first open invoice in the books in (or not in) the base currency."""
+    """The first open invoice already owed in the books in (or not in) the base currency."""
     state = ledger.state()
     base = ledger.driver.base_currency(state)
-    for invoice in ledger.driver.open_invoices(state):
+    for invoice in ledger.driver.owed_invoices(state):
         if (invoice.currency != base) == foreign and (invoice.untouched or not untouched):
             return invoice
     pytest.fail(

@@ -23,7 +23,7 @@ from ar_sync.connector import (
     write_marker,
 )
 from ar_sync.errors import ConfigError, FatalSourceError
-from ar_sync.orgs import vault_for
+from ar_sync.connect.orgs import vault_for
 from ar_sync.settings import load_settings
 from tests.conformance.platforms import Written
 from tests.conformance.support import Ledger, stored_org

@@ -9,6 +9,8 @@ from decimal import Decimal
 from ar_sync.domain import DocumentStatus
 from ar_sync.settings import load_settings
 from ar_sync.store import Store
+from ar_sync.store.records import load_credits, load_customers, load_invoices
+from ar_sync.store.runs import set_stream_state
 from ar_sync_quickbooks.sandbox import QuickBooksSandbox, load_company
 from tests.conftest import SandboxControl
 from tests.quickbooks.company import (
@@ -77,8 +79,8 @@ def test_a_first_sync_sends_only_filters_quickbooks_accepts(cli, qb_connected):
         f"SELECT * FROM CreditMemo WHERE Balance > '0' {page}",
         f"SELECT * FROM Payment {page}",
     ]
-    with Store(load_settings(None).db_url) as store:
-        credits = sorted(c.credit_id for c in store.load_credits(ORG))
+    with Store(load_settings(None).db_url) as store, store.reading() as tx:
+        credits = sorted(c.credit_id for c in load_credits(tx, ORG))
     assert credits == ["201", "303"]  # payments 301 and 302 are fully applied: not stored
 
 
@@ -87,8 +89,8 @@ def test_an_inactive_customer_who_owes_is_in_the_aging_by_name(cli, qb_connected
     customer_id, name = INACTIVE
     (row,) = [c for c in _aging(cli)["customers"] if c["customer_id"] == customer_id]
     assert (row["name"], row["total"], row["buckets"]["31-60"]) == (name, "320.00", "320.00")
-    with Store(load_settings(None).db_url) as store:
-        (customer,) = [c for c in store.load_customers(ORG) if c.customer_id == customer_id]
+    with Store(load_settings(None).db_url) as store, store.reading() as tx:
+        (customer,) = [c for c in load_customers(tx, ORG) if c.customer_id == customer_id]
     assert customer.is_active is False
 
 
@@ -100,8 +102,8 @@ def test_an_invoice_voided_over_its_note_leaves_the_aging(cli, qb_connected):
     aged = _by_customer(_aging(cli))
     assert aged["1"] == {"current": "40.00", "1-30": "0.00", "31-60": "0.00", "61-90": "0.00",
                          "91+": "0.00", "total": "40.00"}
-    with Store(load_settings(None).db_url) as store:
-        (invoice,) = [i for i in store.load_invoices(ORG) if i.invoice_id == "101"]
+    with Store(load_settings(None).db_url) as store, store.reading() as tx:
+        (invoice,) = [i for i in load_invoices(tx, ORG) if i.invoice_id == "101"]
     assert (invoice.status, invoice.amount_due) == (DocumentStatus.VOIDED, Decimal(0))
 
 
@@ -120,9 +122,9 @@ def test_incremental_sync_reads_one_cdc_answer_and_applies_payments_and_deletion
     assert aged["1"]["total"] == "40.00"
     assert aged["2"] == {"current": "0.00", "1-30": "-80.00", "31-60": "0.00", "61-90": "-30.00",
                          "91+": "0.00", "total": "-110.00"}
-    with Store(load_settings(None).db_url) as store:
-        open_ids = {i.invoice_id for i in store.load_invoices(ORG)}
-        payments = {c.credit_id: c for c in store.load_credits(ORG, with_allocations=True)}
+    with Store(load_settings(None).db_url) as store, store.reading() as tx:
+        open_ids = {i.invoice_id for i in load_invoices(tx, ORG)}
+        payments = {c.credit_id: c for c in load_credits(tx, ORG, with_allocations=True)}
     assert "103" not in open_ids  # the tombstone removed the row
     assert sorted(payments) == ["201", "303", *[p for p in payments if p not in ("201", "303")]]
     (new_payment,) = [c for c in payments.values() if c.credit_id not in ("201", "303")]
@@ -152,8 +154,9 @@ def _set_watermarks(moment: datetime) -> None:
     """Rewind every stream's stored watermark, as if the last sync had run at ``moment``."""
     with Store(load_settings(None).db_url) as store, store.transaction() as tx:
         for stream in ("customers", "invoices", "credit_memos", "payments"):
-            store.set_stream_state(tx, ORG, stream,
-                                   {"mode": "incremental", "watermark": moment.isoformat()})
+            set_stream_state(tx, ORG, stream,
+                             {"mode": "incremental", "watermark": moment.isoformat()},
+                             now=moment)
 
 
 def test_a_cdc_answer_at_the_cap_is_split_and_loses_nothing(cli, tmp_path, today):

@@ -18,7 +18,7 @@ from ar_sync.domain import (
 )
 from ar_sync.errors import DataError
 from ar_sync.money import to_base
-from ar_sync.paging import FULL, INCREMENTAL, PageRequest
+from ar_sync.sync.paging import FULL, INCREMENTAL, PageRequest
 
 ORG = "quickbooks:4620816365"
 

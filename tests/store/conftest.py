@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from ar_sync.store import Store
+from ar_sync.store.orgs import get_org, save_org
 from tests.postgres import postgres_url, store_url  # noqa: F401  (fixtures)
-from tests.store.records import ORG, make_org
+from tests.store.records import ORG, T0, make_org
 
 
 @pytest.fixture
@@ -21,6 +22,8 @@ def store(store_url: str) -> Iterator[Store]:  # noqa: F811
 @pytest.fixture
 def org_store(store: Store) -> Store:
     """A store holding the test org (``ORG``)."""
-    store.save_org(make_org())
-    assert store.get_org(ORG) is not None
+    with store.transaction() as tx:
+        save_org(tx, make_org(), now=T0)
+    with store.reading() as tx:
+        assert get_org(tx, ORG) is not None
     return store

@@ -12,8 +12,9 @@ from sqlalchemy import inspect, text
 from ar_sync.errors import ConfigError
 from ar_sync.settings import default_db_url
 from ar_sync.store import Store, normalize_url
+from ar_sync.store.orgs import get_org, list_orgs, save_org
 from ar_sync.store.tables import metadata
-from tests.store.records import ORG, make_org
+from tests.store.records import ORG, T0, make_org
 
 TABLES = {
     "orgs",
@@ -57,13 +58,14 @@ def test_indexes_and_unique_key(store: Store) -> None:
 
 
 def test_reopening_is_idempotent_and_keeps_data(store_url: str) -> None:
-    with Store(store_url) as first:
-        first.save_org(make_org())
+    with Store(store_url) as first, first.transaction() as tx:
+        save_org(tx, make_org(), now=T0)
     with Store(store_url) as second:
-        assert second.get_org(ORG) == make_org()
+        with second.reading() as tx:
+            assert get_org(tx, ORG) == make_org()
         assert set(inspect(second.engine).get_table_names()) == TABLES | {"alembic_version"}
-    with Store(store_url) as third:
-        assert [org.org_id for org in third.list_orgs()] == [ORG]
+    with Store(store_url) as third, third.reading() as tx:
+        assert [org.org_id for org in list_orgs(tx)] == [ORG]
 
 
 def test_sqlite_connection_settings(tmp_path: Path) -> None:
@@ -77,8 +79,10 @@ def test_sqlite_connection_settings(tmp_path: Path) -> None:
 
 def test_in_memory_sqlite_shares_one_database() -> None:
     with Store("sqlite://") as store:
-        store.save_org(make_org())
-        assert store.get_org(ORG) == make_org()
+        with store.transaction() as tx:
+            save_org(tx, make_org(), now=T0)
+        with store.reading() as tx:
+            assert get_org(tx, ORG) == make_org()
 
 
 def test_default_db_url(tmp_path: Path) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ar_sync.aging import AgingReport, Basis, CustomerAging, Scheme
-from ar_sync.store import SnapshotSummary, Store
+from ar_sync.domain import AgingReport, Basis, CustomerAging, Scheme
+from ar_sync.store import Store
+from ar_sync.store.orgs import delete_org, save_org
+from ar_sync.store.snapshots import SnapshotSummary, list_snapshots, load_snapshot, save_snapshot
 from tests.store.records import ORG, T0, make_org
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91+")
@@ -60,16 +62,18 @@ def report(as_of: date = date(2025, 3, 31), scale: int = 1) -> AgingReport:
 
 def test_snapshot_round_trip(org_store: Store) -> None:
     saved = report()
-    org_store.save_snapshot(None, ORG, saved, created_at=T0)
-    loaded = org_store.load_snapshot(ORG, saved.as_of, Basis.DUE, Scheme.DAYS)
-    assert loaded == saved
-    assert loaded is not None
-    assert loaded.bucket_names == BUCKETS
-    assert list(loaded.customers[1].by_currency["USD"]) == list(BUCKETS)
-    assert loaded.total == Decimal("1540.37")
-    assert str(loaded.customers[2].buckets["current"]) == "-54.64"
-    assert org_store.load_snapshot(ORG, saved.as_of, Basis.INVOICE, Scheme.DAYS) is None
-    assert org_store.load_snapshot(ORG, saved.as_of + timedelta(days=1), "due", "days") is None
+    with org_store.transaction() as tx:
+        save_snapshot(tx, ORG, saved, created_at=T0)
+    with org_store.reading() as tx:
+        loaded = load_snapshot(tx, ORG, saved.as_of, Basis.DUE, Scheme.DAYS)
+        assert loaded == saved
+        assert loaded is not None
+        assert loaded.bucket_names == BUCKETS
+        assert list(loaded.customers[1].by_currency["USD"]) == list(BUCKETS)
+        assert loaded.total == Decimal("1540.37")
+        assert str(loaded.customers[2].buckets["current"]) == "-54.64"
+        assert load_snapshot(tx, ORG, saved.as_of, Basis.INVOICE, Scheme.DAYS) is None
+        assert load_snapshot(tx, ORG, saved.as_of + timedelta(days=1), "due", "days") is None
 
 
 def test_snapshot_with_partial_currency_maps_and_no_customers(org_store: Store) -> None:
@@ -102,42 +106,53 @@ def test_snapshot_with_partial_currency_maps_and_no_customers(org_store: Store) 
         total=d("0"),
     )
     with org_store.transaction() as tx:
-        org_store.save_snapshot(tx, ORG, sparse, created_at=T0)
-        org_store.save_snapshot(tx, ORG, empty, created_at=T0)
-    assert org_store.load_snapshot(ORG, date(2025, 4, 30), "invoice", "months") == sparse
-    assert org_store.load_snapshot(ORG, date(2025, 4, 30), "due", "months") == empty
+        save_snapshot(tx, ORG, sparse, created_at=T0)
+        save_snapshot(tx, ORG, empty, created_at=T0)
+    with org_store.reading() as tx:
+        assert load_snapshot(tx, ORG, date(2025, 4, 30), "invoice", "months") == sparse
+        assert load_snapshot(tx, ORG, date(2025, 4, 30), "due", "months") == empty
 
 
 def test_saving_again_replaces_the_snapshot(org_store: Store) -> None:
-    org_store.save_snapshot(None, ORG, report(scale=1), created_at=T0)
+    with org_store.transaction() as tx:
+        save_snapshot(tx, ORG, report(scale=1), created_at=T0)
     replacement = report(scale=3)
-    org_store.save_snapshot(None, ORG, replacement, created_at=T0 + timedelta(hours=1))
-    assert org_store.load_snapshot(ORG, date(2025, 3, 31), Basis.DUE, Scheme.DAYS) == replacement
-    assert org_store.list_snapshots(ORG) == [
-        SnapshotSummary(date(2025, 3, 31), Basis.DUE, Scheme.DAYS, Decimal("2040.37"))
-    ]
+    with org_store.transaction() as tx:
+        save_snapshot(tx, ORG, replacement, created_at=T0 + timedelta(hours=1))
+    with org_store.reading() as tx:
+        assert load_snapshot(tx, ORG, date(2025, 3, 31), Basis.DUE, Scheme.DAYS) == replacement
+        assert list_snapshots(tx, ORG) == [
+            SnapshotSummary(date(2025, 3, 31), Basis.DUE, Scheme.DAYS, Decimal("2040.37"))
+        ]
     with org_store.engine.connect() as conn:
         lines = conn.exec_driver_sql("SELECT COUNT(*) FROM aging_snapshot_lines").scalar_one()
     assert lines == 5 * (1 + 2 + 2)  # C1: NZD; C2: NZD, USD; C3: NZD (base), EUR
 
 
 def test_list_snapshots_oldest_first(org_store: Store) -> None:
-    org_store.save_org(make_org(org_id="xero:other", tenant_id="other", name="Other"))
+    with org_store.transaction() as tx:
+        save_org(tx, make_org(org_id="xero:other", tenant_id="other", name="Other"), now=T0)
     for as_of in (date(2025, 3, 31), date(2025, 1, 31), date(2025, 2, 28)):
-        org_store.save_snapshot(None, ORG, report(as_of=as_of), created_at=T0)
-    org_store.save_snapshot(None, "xero:other", report(), created_at=T0)
-    assert org_store.list_snapshots(ORG) == [
-        (date(2025, 1, 31), Basis.DUE, Scheme.DAYS, Decimal("1540.37")),
-        (date(2025, 2, 28), Basis.DUE, Scheme.DAYS, Decimal("1540.37")),
-        (date(2025, 3, 31), Basis.DUE, Scheme.DAYS, Decimal("1540.37")),
-    ]
-    assert org_store.list_snapshots("xero:nobody") == []
+        with org_store.transaction() as tx:
+            save_snapshot(tx, ORG, report(as_of=as_of), created_at=T0)
+    with org_store.transaction() as tx:
+        save_snapshot(tx, "xero:other", report(), created_at=T0)
+    with org_store.reading() as tx:
+        assert list_snapshots(tx, ORG) == [
+            (date(2025, 1, 31), Basis.DUE, Scheme.DAYS, Decimal("1540.37")),
+            (date(2025, 2, 28), Basis.DUE, Scheme.DAYS, Decimal("1540.37")),
+            (date(2025, 3, 31), Basis.DUE, Scheme.DAYS, Decimal("1540.37")),
+        ]
+        assert list_snapshots(tx, "xero:nobody") == []
 
 
 def test_deleting_the_org_deletes_its_snapshots(org_store: Store) -> None:
-    org_store.save_snapshot(None, ORG, report(), created_at=T0)
-    org_store.delete_org(ORG)
-    assert org_store.list_snapshots(ORG) == []
+    with org_store.transaction() as tx:
+        save_snapshot(tx, ORG, report(), created_at=T0)
+    with org_store.transaction() as tx:
+        delete_org(tx, ORG)
+    with org_store.reading() as tx:
+        assert list_snapshots(tx, ORG) == []
     with org_store.engine.connect() as conn:
         lines = conn.exec_driver_sql("SELECT COUNT(*) FROM aging_snapshot_lines").scalar_one()
     assert lines == 0

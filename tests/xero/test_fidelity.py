@@ -28,13 +28,14 @@ from typing import Any
 
 import pytest
 
-from ar_sync.aging import Basis, Scheme
+from ar_sync.aging.snapshots import aging_for
+from ar_sync.connect.orgs import open_connector
 from ar_sync.connector import LedgerTotal
-from ar_sync.orgs import open_connector
+from ar_sync.domain import Basis, Scheme
 from ar_sync.settings import load_settings
-from ar_sync.snapshots import aging_for
 from ar_sync.store import Store
-from ar_sync.sync import sync_org
+from ar_sync.store.orgs import get_org
+from ar_sync.sync.engine import sync_org
 from ar_sync_xero.connector import RECEIVABLES_ACCOUNT_NOTE
 from tests.conftest import SandboxControl
 from tests.xero.company import BAY, INVOICE_IDS, ORG_ID, build_company, dump_company
@@ -174,13 +175,15 @@ class _AddACustomerMidSync:
 def test_a_contact_created_during_a_sync_is_fetched_with_its_first_invoice(connected, today):
     settings = load_settings(None)
     store = Store(settings.db_url)
-    org = store.get_org(ORG)
+    with store.reading() as tx:
+        org = get_org(tx, ORG)
     connector = open_connector(org, settings)
     hook = _AddACustomerMidSync(connected.control, today)
     try:
         connected.control.reset_calls()
         sync_org(store, connector, now=lambda: datetime.now(UTC), progress=hook)
-        aging = aging_for(store, org, as_of=today, basis=Basis.DUE, scheme=Scheme.DAYS)
+        with store.reading() as tx:
+            aging = aging_for(tx, org, as_of=today, basis=Basis.DUE, scheme=Scheme.DAYS)
         (glacier,) = [c for c in aging.report.customers if c.customer_id == hook.contact_id]
         assert aging.customer_names[hook.contact_id] == "Glacier Guides"
         assert (glacier.total, glacier.buckets["current"]) == (Decimal("275.50"),
@@ -203,7 +206,8 @@ def test_reported_total_is_the_receivables_account_from_one_report(cli, connecte
 
     settings = load_settings(None)
     store = Store(settings.db_url)
-    connector = open_connector(store.get_org(ORG), settings)
+    with store.reading() as tx:
+        connector = open_connector(get_org(tx, ORG), settings)
     try:
         reported = connector.reported_total(as_of=today)
         first = connected.control.calls()
@@ -270,7 +274,8 @@ def test_reported_total_of_a_generated_company_equals_its_aging(cli, today):
         settings = load_settings(None)
         store = Store(settings.db_url)
         tenant = books["Organisation"]["OrganisationID"]
-        connector = open_connector(store.get_org(f"xero:{tenant}"), settings)
+        with store.reading() as tx:
+            connector = open_connector(get_org(tx, f"xero:{tenant}"), settings)
         try:
             reported = connector.reported_total(as_of=date.fromisoformat(org["as_of"]))
         finally:

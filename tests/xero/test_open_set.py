@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from ar_sync.aging import Basis, Scheme
-from ar_sync.orgs import open_connector
+from ar_sync.aging.snapshots import aging_for
+from ar_sync.connect.orgs import open_connector
+from ar_sync.domain import Basis, Scheme
 from ar_sync.settings import load_settings
-from ar_sync.snapshots import aging_for
 from ar_sync.store import Store
-from ar_sync.sync import sync_org
+from ar_sync.store.orgs import get_org
+from ar_sync.sync.engine import sync_org
 from tests.xero.company import INVOICE_IDS, ORG_ID
 
 ORG = f"xero:{ORG_ID}"
@@ -54,7 +55,8 @@ def test_a_due_date_moved_on_a_part_paid_invoice_reaches_the_aging_after_the_dai
 ):
     settings = load_settings(None)
     store = Store(settings.db_url)
-    org = store.get_org(ORG)
+    with store.reading() as tx:
+        org = get_org(tx, ORG)
     connector = open_connector(org, settings)
     start = datetime.now(UTC)
     try:
@@ -63,7 +65,9 @@ def test_a_due_date_moved_on_a_part_paid_invoice_reaches_the_aging_after_the_dai
             return sync_org(store, connector, now=lambda: moment)
 
         def aroha() -> dict[str, str]:
-            return _aroha(aging_for(store, org, as_of=today, basis=Basis.DUE, scheme=Scheme.DAYS))
+            with store.reading() as tx:
+                aging = aging_for(tx, org, as_of=today, basis=Basis.DUE, scheme=Scheme.DAYS)
+            return _aroha(aging)
 
         first = sync_at(start)
         assert "open_set_streams" not in first.counts  # the first sync reads the open set anyway

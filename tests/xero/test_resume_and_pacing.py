@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from ar_sync.connect.vaults import sandbox_vault
 from ar_sync.connector import load_plugin
-from ar_sync.credentials import sandbox_vault
-from ar_sync.pacing import RateLimits
 from ar_sync.settings import load_settings
 from ar_sync.store import Store
-from ar_sync.sync import sync_org
+from ar_sync.store.orgs import save_org
+from ar_sync.sync.engine import sync_org
+from ar_sync.sync.pacing import RateLimits
 from ar_sync_xero.client import XeroClient, XeroEndpoints
 from ar_sync_xero.connector import XeroConnector
 from tests.conftest import SandboxControl
@@ -121,7 +122,8 @@ def test_pacing_keeps_a_sync_under_the_rate_limit(ar_home, today, monkeypatch, c
 
         (org,) = load_plugin("xero").connect(ConnectOptions(sandbox_url=sandbox.url), vault)
         store = Store(settings.db_url)
-        store.save_org(org)
+        with store.transaction() as tx:
+            save_org(tx, org, now=datetime.now(UTC))
         client = XeroClient(
             endpoints=XeroEndpoints.for_sandbox(sandbox.url),
             vault=vault,

@@ -151,10 +151,18 @@ class _Generator:
 
     def _stamp(self, day: date) -> str:
         """A time on ``day`` spread over the working day (on ``today``: its first minutes, so
-        that nothing is stamped later than a caller's "now" on the day it generates)."""
+        that nothing is stamped later than a caller's "now" on the day it generates).
+
+        ``today`` may be the UTC date or the company's local one: its first minutes are counted
+        from the earlier of the two midnights, so a company west of UTC generated just after
+        midnight UTC (still yesterday in its zone) is not stamped in the future."""
         self._minute = (self._minute + 7) % 540
         if day >= self.today:
-            moment = datetime.combine(day, time(), tzinfo=self.tz) + timedelta(seconds=self._minute)
+            midnight = min(
+                datetime.combine(day, time(), tzinfo=self.tz),
+                datetime.combine(day, time(), tzinfo=UTC),
+            )
+            moment = midnight + timedelta(seconds=self._minute)
         else:
             moment = datetime.combine(day, time(8), tzinfo=self.tz) + timedelta(
                 minutes=self._minute

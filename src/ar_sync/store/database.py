@@ -7,11 +7,13 @@ Alembic). Whatever goes wrong while opening -- a malformed URL, a driver that is
 a server that does not answer, a file that is not a database -- is raised as a one-line
 ``ConfigError`` naming the URL with its password masked.
 
-Transactions: ``Store.transaction()`` yields a ``Connection``; everything done through it
-commits together when the block ends and rolls back if it raises. Methods that write as part of
-a larger unit (``upsert_records``, ``delete_records``, ``set_stream_state``, ``save_snapshot``)
-take that connection as their first argument (``save_snapshot`` also accepts None). Every other
-method runs in a transaction of its own, or in the caller's when given ``tx=``.
+Transactions, one convention for the whole store: ``Store.transaction()`` yields a
+``Connection`` in a write transaction, which commits when the block ends and rolls back if it
+raises; ``Store.reading()`` yields one in a read transaction (nothing written through it kept).
+Every query of the table-group modules (``orgs``, ``records``, ``runs``, ``snapshots``,
+``vault``, ``locks``) takes that connection as its first argument, ``tx``, and never commits, so
+the caller decides what commits together (a page's records with its stream state). The store
+never reads the clock: an instant it records (``updated_at``, ``created_at``) is passed in.
 
 SQLite specifics: every connection gets ``PRAGMA foreign_keys=ON`` (cascades),
 ``journal_mode=WAL`` (readers never block the writer) and ``busy_timeout=5000``. The ``sqlite3``
@@ -24,9 +26,8 @@ failing with a deadlock when both try to upgrade a read lock.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -35,11 +36,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, StatementError
 from sqlalchemy.pool import StaticPool
 
-from ar_sync.aging import AgingReport, Basis, Scheme
-from ar_sync.domain import Credit, Customer, Invoice, Org, Record
 from ar_sync.errors import ConfigError
-from ar_sync.store import repository as repo
-from ar_sync.store.repository import RunStatus, SnapshotSummary, SyncRun
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration's revision id. A store already there opens without importing Alembic
@@ -84,10 +81,6 @@ def _first_line(exc: BaseException, password: str | None) -> str:
     if password:
         message = message.replace(password, "***")
     return message
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Store:
@@ -229,209 +222,11 @@ class Store:
             raise
 
     @contextmanager
-    def _writing(self, tx: Connection | None) -> Iterator[Connection]:
-        if tx is not None:
-            yield tx
-        else:
-            with self.transaction() as conn:
-                yield conn
-
-    @contextmanager
-    def _reading(self, tx: Connection | None) -> Iterator[Connection]:
-        if tx is not None:
-            yield tx
-        else:
-            with self._engine.connect() as conn:  # rolled back (nothing to undo) on close
-                yield conn
-
-    # --- orgs ------------------------------------------------------------------------------
-
-    def save_org(
-        self, org: Org, *, now: datetime | None = None, tx: Connection | None = None
-    ) -> None:
-        """Insert or update ``org`` (``now``, default the current UTC time, stamps it)."""
-        with self._writing(tx) as conn:
-            repo.save_org(conn, org, now=now or _now())
-
-    def list_orgs(self, *, tx: Connection | None = None) -> list[Org]:
-        """Every org, sorted by name (case-insensitively), then org_id."""
-        with self._reading(tx) as conn:
-            return repo.list_orgs(conn)
-
-    def get_org(self, org_id: str, *, tx: Connection | None = None) -> Org | None:
-        """The org stored under ``org_id``, or None."""
-        with self._reading(tx) as conn:
-            return repo.get_org(conn, org_id)
-
-    def delete_org(self, org_id: str, *, tx: Connection | None = None) -> bool:
-        """Remove an org and everything stored for it; False if there was no such org."""
-        with self._writing(tx) as conn:
-            return repo.delete_org(conn, org_id)
-
-    # --- records (in the caller's transaction) ---------------------------------------------
-
-    def upsert_records(self, tx: Connection, records: Iterable[Record]) -> dict[str, int]:
-        """Insert or update records in ``tx``; counts of customers, invoices, credits and
-        allocations written. An invoice replaces its payments, a credit its allocations (see
-        ``repository.upsert_records``)."""
-        return repo.upsert_records(tx, records)
-
-    def delete_records(
-        self, tx: Connection, org_id: str, deleted: Iterable[tuple[str, str]]
-    ) -> dict[str, int]:
-        """Remove ``(kind, id)`` records (kind ``customer|invoice|credit``) and their
-        allocations in ``tx``; counts of ids given per kind."""
-        return repo.delete_records(tx, org_id, deleted)
-
-    def set_stream_state(
-        self,
-        tx: Connection,
-        org_id: str,
-        stream: str,
-        state: Mapping[str, Any],
-        *,
-        now: datetime | None = None,
-    ) -> None:
-        """Replace a stream's JSON-able state in ``tx`` (commit it with the page's records)."""
-        repo.set_stream_state(tx, org_id, stream, state, now=now or _now())
-
-    # --- stream state ----------------------------------------------------------------------
-
-    def get_stream_state(
-        self, org_id: str, stream: str, *, tx: Connection | None = None
-    ) -> dict[str, Any] | None:
-        """A stream's stored state; None if never synced."""
-        with self._reading(tx) as conn:
-            return repo.get_stream_state(conn, org_id, stream)
-
-    def get_stream_states(
-        self, org_id: str, *, tx: Connection | None = None
-    ) -> dict[str, dict[str, Any]]:
-        """Every stream's stored state for an org, by stream name."""
-        with self._reading(tx) as conn:
-            return repo.get_stream_states(conn, org_id)
-
-    def delete_stream_state(self, tx: Connection, org_id: str, stream: str) -> bool:
-        """Forget one stream's state in ``tx``; True if there was one."""
-        return repo.delete_stream_state(tx, org_id, stream)
-
-    def clear_stream_states(self, org_id: str, *, tx: Connection | None = None) -> int:
-        """Forget an org's stream states (the next sync is a full one); returns how many."""
-        with self._writing(tx) as conn:
-            return repo.clear_stream_states(conn, org_id)
-
-    # --- sync runs -------------------------------------------------------------------------
-
-    def start_sync_run(
-        self, org_id: str, started_at: datetime, *, tx: Connection | None = None
-    ) -> int:
-        """Record a ``running`` sync of ``org_id``; returns the run id."""
-        with self._writing(tx) as conn:
-            return repo.start_sync_run(conn, org_id, started_at)
-
-    def finish_sync_run(
-        self,
-        run_id: int,
-        *,
-        finished_at: datetime,
-        status: RunStatus | str,
-        counts: Mapping[str, int],
-        error: str | None,
-        tx: Connection | None = None,
-    ) -> None:
-        """Close a run: ``status`` ok/failed/interrupted, what it did, the error's one line."""
-        with self._writing(tx) as conn:
-            repo.finish_sync_run(
-                conn, run_id, finished_at=finished_at, status=status, counts=counts, error=error
-            )
-
-    def last_sync_run(
-        self,
-        org_id: str,
-        status: RunStatus | str | None = RunStatus.OK,
-        *,
-        tx: Connection | None = None,
-    ) -> SyncRun | None:
-        """The latest run of ``org_id`` with ``status`` (any status if None)."""
-        with self._reading(tx) as conn:
-            return repo.last_sync_run(conn, org_id, status)
-
-    def mark_running_runs_interrupted(
-        self,
-        org_id: str,
-        *,
-        finished_at: datetime | None = None,
-        tx: Connection | None = None,
-    ) -> int:
-        """Mark runs left ``running`` (their process died) as ``interrupted``; how many."""
-        with self._writing(tx) as conn:
-            return repo.mark_running_runs_interrupted(conn, org_id, finished_at=finished_at)
-
-    # --- reading for aging -----------------------------------------------------------------
-
-    def load_customers(self, org_id: str, *, tx: Connection | None = None) -> list[Customer]:
-        """Every customer of an org, sorted by customer_id."""
-        with self._reading(tx) as conn:
-            return repo.load_customers(conn, org_id)
-
-    def load_receivables(
-        self, org_id: str, *, tx: Connection | None = None
-    ) -> tuple[list[Invoice], list[Credit]]:
-        """Open invoices with amount_due > 0 and open credits with remaining > 0, by id."""
-        with self._reading(tx) as conn:
-            return repo.load_receivables(conn, org_id)
-
-    def load_invoices(
-        self, org_id: str, *, with_allocations: bool = False, tx: Connection | None = None
-    ) -> list[Invoice]:
-        """Every invoice of an org by invoice_id; ``with_allocations`` fills ``payments``."""
-        with self._reading(tx) as conn:
-            return repo.load_invoices(conn, org_id, with_allocations=with_allocations)
-
-    def load_credits(
-        self, org_id: str, *, with_allocations: bool = False, tx: Connection | None = None
-    ) -> list[Credit]:
-        """Every credit of an org by credit_id; ``with_allocations`` fills ``allocations``."""
-        with self._reading(tx) as conn:
-            return repo.load_credits(conn, org_id, with_allocations=with_allocations)
-
-    def count_rows(self, org_id: str, *, tx: Connection | None = None) -> dict[str, int]:
-        """Rows stored for an org: customers, invoices, credits, allocations."""
-        with self._reading(tx) as conn:
-            return repo.count_rows(conn, org_id)
-
-    # --- aging snapshots -------------------------------------------------------------------
-
-    def save_snapshot(
-        self,
-        tx: Connection | None,
-        org_id: str,
-        report: AgingReport,
-        *,
-        created_at: datetime,
-    ) -> int:
-        """Store ``report`` in ``tx`` (None: a transaction of its own), replacing the org's
-        snapshot with the same as_of/basis/scheme; returns the snapshot id."""
-        with self._writing(tx) as conn:
-            return repo.save_snapshot(conn, org_id, report, created_at=created_at)
-
-    def load_snapshot(
-        self,
-        org_id: str,
-        as_of: date,
-        basis: Basis | str,
-        scheme: Scheme | str,
-        *,
-        tx: Connection | None = None,
-    ) -> AgingReport | None:
-        """The stored report (equal to the one saved), or None."""
-        with self._reading(tx) as conn:
-            return repo.load_snapshot(conn, org_id, as_of, basis, scheme)
-
-    def list_snapshots(self, org_id: str, *, tx: Connection | None = None) -> list[SnapshotSummary]:
-        """``(as_of, basis, scheme, total)`` of every stored snapshot, oldest first."""
-        with self._reading(tx) as conn:
-            return repo.list_snapshots(conn, org_id)
+    def reading(self) -> Iterator[Connection]:
+        """A connection in a read transaction, for queries: nothing written through it is kept.
+        On SQLite it sees one consistent view for the whole block and never blocks a writer."""
+        with self._engine.connect() as conn:  # rolled back (nothing to undo) on close
+            yield conn
 
 
 def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:

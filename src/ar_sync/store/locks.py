@@ -19,13 +19,17 @@ Taking the lock never reads and then writes on a guess:
 
 Release deletes the row only if it still holds our token. Nothing here reads the clock: the
 caller passes ``now`` (a callable returning an aware UTC datetime); hosts sharing a database
-must agree on the time to well within ``stale_after``. ``one_run_per_org`` wraps the sync entry
-(``ar_sync.sync.sync_org``) in the lock, so the CLI, the demo and a scheduler all take it.
+must agree on the time to well within ``stale_after``. The jobs (``ar_sync.jobs``) take the lock
+around a sync and its snapshot, so the CLI, the demo and a scheduler all hold it.
+
+Like every query of the store, the row functions (``current_holder``, ``claim``, ``take_over``,
+``renew``, ``release``) take ``tx`` and never commit. ``try_acquire`` and ``run_lock`` take the
+``Store`` instead: a lock only works once it is committed, so they run their own transactions
+(and ``run_lock`` a heartbeat thread).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import secrets
@@ -35,19 +39,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import StaticPool
 
 from ar_sync.errors import ArSyncError
+from ar_sync.store.bulk import insert
 from ar_sync.store.database import Store
 from ar_sync.store.tables import run_locks
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 HEARTBEAT_SECONDS = 15.0  # how often a holder renews heartbeat_at
 STALE_AFTER_SECONDS = 120.0  # a heartbeat older than this: the holder is presumed dead
@@ -104,14 +106,9 @@ def holder_is_dead(
     return now - holder.heartbeat_at > timedelta(seconds=stale_after)
 
 
-def _insert(conn: Connection):  # type: ignore[no-untyped-def]
-    return (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(run_locks)
-
-
-def current_holder(store: Store, org_id: str) -> LockHolder | None:
+def current_holder(tx: Connection, org_id: str) -> LockHolder | None:
     """Who holds ``org_id``'s lock now, or None."""
-    with store.engine.connect() as conn:
-        row = conn.execute(select(run_locks).where(run_locks.c.org_id == org_id)).one_or_none()
+    row = tx.execute(select(run_locks).where(run_locks.c.org_id == org_id)).one_or_none()
     if row is None:
         return None
     return LockHolder(
@@ -123,12 +120,8 @@ def current_holder(store: Store, org_id: str) -> LockHolder | None:
     )
 
 
-def try_acquire(
-    store: Store, org_id: str, me: LockHolder, *, stale_after: float = STALE_AFTER_SECONDS
-) -> LockHolder | None:
-    """Take ``org_id``'s lock for ``me`` (its ``acquired_at`` is now); None when taken, else
-    the live holder that keeps it."""
-    values = {
+def _row(org_id: str, me: LockHolder) -> dict[str, Any]:
+    return {
         "org_id": org_id,
         "holder_host": me.host,
         "holder_pid": me.pid,
@@ -136,56 +129,72 @@ def try_acquire(
         "acquired_at": me.acquired_at,
         "heartbeat_at": me.heartbeat_at,
     }
+
+
+def claim(tx: Connection, org_id: str, me: LockHolder) -> bool:
+    """Insert ``me`` as ``org_id``'s holder unless the lock is held; True when inserted."""
+    # RETURNING, not rowcount: psycopg reports -1 rows for this INSERT through SQLAlchemy.
+    inserted = tx.execute(
+        insert(tx, run_locks)
+        .values(_row(org_id, me))
+        .on_conflict_do_nothing(index_elements=["org_id"])
+        .returning(run_locks.c.org_id)
+    ).first()
+    return inserted is not None
+
+
+def take_over(tx: Connection, org_id: str, dead_token: str, me: LockHolder) -> bool:
+    """Replace the holder whose token is ``dead_token`` by ``me``; False when that holder is
+    gone already (released, or taken over by another run first)."""
+    taken = tx.execute(
+        update(run_locks)
+        .where(run_locks.c.org_id == org_id, run_locks.c.holder_token == dead_token)
+        .values({k: v for k, v in _row(org_id, me).items() if k != "org_id"})
+    )
+    return taken.rowcount == 1
+
+
+def renew(tx: Connection, org_id: str, token: str, at: datetime) -> bool:
+    """Set the heartbeat of our lock to ``at``; False when the lock is no longer ours."""
+    result = tx.execute(
+        update(run_locks)
+        .where(run_locks.c.org_id == org_id, run_locks.c.holder_token == token)
+        .values(heartbeat_at=at)
+    )
+    return result.rowcount == 1
+
+
+def release(tx: Connection, org_id: str, token: str) -> bool:
+    """Give the lock back if ``token`` still holds it; False when it did not."""
+    result = tx.execute(
+        delete(run_locks).where(run_locks.c.org_id == org_id, run_locks.c.holder_token == token)
+    )
+    return result.rowcount == 1
+
+
+def try_acquire(
+    store: Store, org_id: str, me: LockHolder, *, stale_after: float = STALE_AFTER_SECONDS
+) -> LockHolder | None:
+    """Take ``org_id``'s lock for ``me`` (its ``acquired_at`` is now); None when taken, else
+    the live holder that keeps it. Each step commits on its own."""
     while True:  # each turn follows another run's change: a release or a takeover
         with store.transaction() as tx:
-            # RETURNING, not rowcount: psycopg reports -1 rows for this INSERT through SQLAlchemy.
-            inserted = tx.execute(
-                _insert(tx)
-                .values(values)
-                .on_conflict_do_nothing(index_elements=["org_id"])
-                .returning(run_locks.c.org_id)
-            ).first()
-            if inserted is not None:
+            if claim(tx, org_id, me):
                 return None
-        holder = current_holder(store, org_id)
+        with store.reading() as tx:
+            holder = current_holder(tx, org_id)
         if holder is None:
             continue  # released in between: insert again
         if not holder_is_dead(holder, host=me.host, now=me.acquired_at, stale_after=stale_after):
             return holder
         with store.transaction() as tx:
-            taken = tx.execute(
-                update(run_locks)
-                .where(run_locks.c.org_id == org_id, run_locks.c.holder_token == holder.token)
-                .values({k: v for k, v in values.items() if k != "org_id"})
-            )
-        if taken.rowcount == 1:
+            taken = take_over(tx, org_id, holder.token, me)
+        if taken:
             log.warning(
                 "took over the lock of %s from a dead run (host %s, pid %s, last heartbeat %s)",
                 org_id, holder.host, holder.pid, holder.heartbeat_at.isoformat(),
             )
             return None
-
-
-def renew(store: Store, org_id: str, token: str, at: datetime) -> bool:
-    """Set the heartbeat of our lock to ``at``; False when the lock is no longer ours."""
-    with store.transaction() as tx:
-        result = tx.execute(
-            update(run_locks)
-            .where(run_locks.c.org_id == org_id, run_locks.c.holder_token == token)
-            .values(heartbeat_at=at)
-        )
-    return result.rowcount == 1
-
-
-def release(store: Store, org_id: str, token: str) -> bool:
-    """Give the lock back if ``token`` still holds it; False when it did not."""
-    with store.transaction() as tx:
-        result = tx.execute(
-            delete(run_locks).where(
-                run_locks.c.org_id == org_id, run_locks.c.holder_token == token
-            )
-        )
-    return result.rowcount == 1
 
 
 class _Heartbeat:
@@ -208,7 +217,9 @@ class _Heartbeat:
     ) -> None:
         while not self._stop.wait(interval):
             try:
-                if not renew(store, org_id, token, now()):
+                with store.transaction() as tx:
+                    renewed = renew(tx, org_id, token, now())
+                if not renewed:
                     log.warning("the run lock of %s was taken over; this run goes on", org_id)
                     return
             except Exception as exc:  # noqa: BLE001 (a missed beat is not worth a crash)
@@ -268,25 +279,7 @@ def run_lock(
         if beat is not None:
             beat.stop()
         try:
-            release(store, org_id, token)
+            with store.transaction() as tx:
+                release(tx, org_id, token)
         except Exception as exc:  # noqa: BLE001 (a dead holder's lock is taken over anyway)
             log.warning("could not release the run lock of %s: %s", org_id, type(exc).__name__)
-
-
-def one_run_per_org(func: Callable[..., T]) -> Callable[..., T]:
-    """Make ``func(store, connector, ..., now=...)`` hold ``connector.org``'s run lock.
-
-    The wrapped function takes one more keyword, ``wait``: seconds to wait for another run of
-    the same org to end (None, the default: ``OrgBusy`` at once). The lock is taken before
-    ``func`` runs, so a busy org costs no ledger call, and released however ``func`` ends.
-    """
-
-    @functools.wraps(func)
-    def locked(store: Store, connector: Any, *args: Any, wait: float | None = None,
-               **kwargs: Any) -> T:
-        org = connector.org
-        with run_lock(store, org.org_id, now=kwargs["now"], wait=wait,
-                      label=f"{org.name} ({org.org_id})"):
-            return func(store, connector, *args, **kwargs)
-
-    return locked

@@ -13,7 +13,7 @@ from ar_sync.settings import Settings, VaultKind
 # The vaults (keyring, cryptography) are imported by the functions that use them, so that
 # `aging` starts without them.
 if TYPE_CHECKING:
-    from ar_sync.credentials import DatabaseVault, KeyringVault
+    from ar_sync.connect.vaults import DatabaseVault, KeyringVault
     from ar_sync.store import Store
 
 
@@ -78,8 +78,8 @@ def select_orgs(
 def database_vault(settings: Settings, *, store: Store | None = None) -> DatabaseVault:
     """The database vault with the configured key(s); ``ConfigError`` saying how to make one
     when no key is configured."""
-    from ar_sync.credentials import DatabaseVault
-    from ar_sync.vault_keys import KEY_ENV, KEY_FILE_ENV, cipher, load_keys
+    from ar_sync.connect.vault_keys import KEY_ENV, KEY_FILE_ENV, cipher, load_keys
+    from ar_sync.connect.vaults import DatabaseVault
 
     keys = load_keys(settings.vault_key, settings.vault_key_file)
     if keys is None:
@@ -101,8 +101,8 @@ def vault_for(
     is configured, else the system keyring (refused when it is unsafe). ``store``: the open
     store for the database vault (None: it opens ``settings.db_url`` per operation).
     """
-    from ar_sync.credentials import sandbox_vault, system_vault
-    from ar_sync.oauth import is_local_sandbox
+    from ar_sync.connect.oauth import is_local_sandbox
+    from ar_sync.connect.vaults import sandbox_vault, system_vault
 
     local = sandbox or (org is not None and is_local_sandbox(org.api_url))
     kind = settings.vault_kind(sandbox=local)

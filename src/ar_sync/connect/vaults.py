@@ -2,14 +2,14 @@
 
 One entry per *connection* (one OAuth grant, which may cover several orgs), keyed by the
 connection id, holding a JSON document ``{"client_id", "client_secret", "token": {...}}``.
-Three vaults (``ar_sync.orgs.vault_for`` picks one):
+Three vaults (``ar_sync.connect.orgs.vault_for`` picks one):
 
 - ``KeyringVault`` over the system keyring the ``keyring`` library chooses (a desktop: macOS
   Keychain, Windows Credential Locker, the Secret Service). Backends that would keep tokens
   unsafely are refused (``system_vault``): plain-text files (keyrings.alt's
   ``PlaintextKeyring``), the null keyring (it drops every save) and the fail keyring.
 - ``DatabaseVault``: the entry encrypted with Fernet (``cryptography``) in our own database,
-  under a key the operator holds (``ar_sync.vault_keys``); no prompt, so it suits servers,
+  under a key the operator holds (``ar_sync.connect.vault_keys``); no prompt, so it suits servers,
   cron and several workers sharing one PostgreSQL. The database holds ciphertext only.
 - ``SandboxFileKeyring``: sandbox orgs' throwaway tokens in a file under ``AR_SYNC_HOME``.
 """
@@ -31,12 +31,12 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.compat import properties
 
+from ar_sync.connect.vault_keys import KEY_ENV, KEY_FILE_ENV
 from ar_sync.errors import ConfigError
 from ar_sync.redact import register_secret
 from ar_sync.settings import HOME_HINT, ensure_writable_dir
 from ar_sync.store import Store
 from ar_sync.store import vault as vault_table
-from ar_sync.vault_keys import KEY_ENV, KEY_FILE_ENV
 
 SERVICE = "ar-sync"
 
@@ -228,8 +228,8 @@ class DatabaseVault:
         return secret
 
     def load(self, connection_id: str) -> dict[str, Any] | None:
-        with self._opened() as store:
-            ciphertext = vault_table.get(store, connection_id)
+        with self._opened() as store, store.reading() as tx:
+            ciphertext = vault_table.get(tx, connection_id)
         if ciphertext is None:
             return None
         secret = self._decrypt(connection_id, ciphertext)
@@ -240,12 +240,12 @@ class DatabaseVault:
         _register_secrets(secret)
         plaintext = json.dumps({"connection_id": connection_id, "secret": secret})
         ciphertext = self._cipher.encrypt(plaintext.encode("utf-8")).decode("ascii")
-        with self._opened() as store:
-            vault_table.put(store, connection_id, ciphertext)
+        with self._opened() as store, store.transaction() as tx:
+            vault_table.put(tx, connection_id, ciphertext)
 
     def delete(self, connection_id: str) -> None:
-        with self._opened() as store:
-            vault_table.remove(store, connection_id)
+        with self._opened() as store, store.transaction() as tx:
+            vault_table.remove(tx, connection_id)
 
     def rotate(self) -> int:
         """Re-encrypt every entry under the first key; returns how many. Nothing changes when
@@ -255,5 +255,5 @@ class DatabaseVault:
             self._decrypt(connection_id, ciphertext)  # the wrong-key error, before any change
             return self._cipher.rotate(ciphertext.encode("ascii")).decode("ascii")
 
-        with self._opened() as store:
-            return vault_table.rewrite_all(store, reencrypt)
+        with self._opened() as store, store.transaction() as tx:
+            return vault_table.rewrite_all(tx, reencrypt)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
@@ -17,8 +18,10 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 
 from ar_sync.connector import Page
 from ar_sync.domain import Org
-from ar_sync.retry import RetryNotice
-from ar_sync.sync import SyncResult
+from ar_sync.sync.retry import RetryNotice
+
+if TYPE_CHECKING:  # a view draws the engine's results; it does not run it
+    from ar_sync.sync.engine import SyncResult
 
 
 def print_line(console: Console, text: str) -> None:

@@ -7,7 +7,9 @@ Two checks, chosen so a reconciliation costs a handful of calls whatever the org
 - **customers one by one**, only those the user names, plus a sample of the largest balances
   (``Connector.reported_balances``, which may cost a call per customer: Xero).
 
-Every amount is in the org's base currency, at the end of ``aging.report.as_of``.
+Every amount is in the org's base currency, at the end of ``aging.report.as_of``. The verdict
+for a person is ``ar_sync.views.reconciliation``; ``ar_sync.jobs.reconcile_org`` runs it for a
+stored org.
 """
 
 from __future__ import annotations
@@ -15,14 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from ar_sync.connector import Connector, LedgerTotal
-from ar_sync.domain import Org
-from ar_sync.money import format_amount
-
-if TYPE_CHECKING:  # a type only: the CLI imports DEFAULT_SAMPLE at start-up, without rich tables
-    from ar_sync.report import OrgAging
+from ar_sync.domain import Org, OrgAging
 
 DEFAULT_SAMPLE = 5
 
@@ -106,36 +103,3 @@ def reconcile(connector: Connector, aging: OrgAging, customer_ids: Sequence[str]
         checked=checked,
         unchecked=len(with_balance - set(customer_ids)),
     )
-
-
-def reconciliation_lines(outcome: Reconciliation) -> list[str]:
-    """Plain lines for a person: the verdict first (``Reconciled ...: OK`` or ``MISMATCH ...``),
-    then each customer that differs, what was not checked, and why the ledger may differ."""
-    currency = outcome.org.base_currency
-
-    def money(amount: Decimal) -> str:
-        return f"{format_amount(amount, currency, grouped=True)} {currency}"
-
-    head = f"{outcome.org.name} ({outcome.org.platform})"
-    ledger = f"{money(outcome.ledger.amount)} ({outcome.ledger.source})"
-    checked = len(outcome.checked)
-    customers = f"{checked} of {checked + outcome.unchecked} customers checked one by one"
-    if outcome.matches:
-        lines = [
-            f"Reconciled {head}: aging total {money(outcome.ours)} equals the ledger's own "
-            f"figure, {ledger}; {customers}: OK"
-        ]
-    else:
-        lines = [
-            f"MISMATCH {head}: aging total {money(outcome.ours)}, the ledger's own figure "
-            f"{ledger}, difference {money(outcome.difference)}; {customers}, "
-            f"{len(outcome.mismatches)} differ"
-        ]
-        if outcome.difference and outcome.ledger.note:
-            lines.append(f"  {outcome.ledger.note}")
-    for check in outcome.mismatches:
-        lines.append(
-            f"  {check.name}: ours {money(check.ours)}, ledger {money(check.theirs)}, "
-            f"difference {money(check.ours - check.theirs)}"
-        )
-    return lines

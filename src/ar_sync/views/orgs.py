@@ -1,64 +1,23 @@
 """The ``orgs`` listing: each connected org with its last sync and open receivables.
 
 The table shows each org's id in full under its name: the id is what ``--org`` takes, so it is
-never cut or split, at any width (see ``OrgTable``).
+never cut or split, at any width (see ``OrgTable``). Pure: the rows (``OrgRow``) come from
+``ar_sync.jobs.org_rows``.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from ar_sync.clock import local_date
+from ar_sync.domain import OrgRow
 from ar_sync.money import format_amount
-from ar_sync.report import new_table
-from ar_sync.snapshots import aging_for
-from ar_sync.store import Store
-
-
-@dataclass(frozen=True, slots=True)
-class OrgRow:
-    org_id: str
-    name: str
-    platform: str
-    base_currency: str
-    timezone: str
-    sandbox: bool
-    last_sync: datetime | None  # UTC, the end of the latest successful sync
-    open_ar: Decimal | None  # base currency, at the org's today; None before a sync finished
-
-
-def org_rows(store: Store, *, now: datetime) -> list[OrgRow]:
-    rows = []
-    for org in store.list_orgs():
-        last = store.last_sync_run(org.org_id)
-        # Before a first sync finishes the store holds part of the books: no figure beats a
-        # wrong one (``aging`` refuses such an org too).
-        total = (
-            aging_for(store, org, as_of=local_date(now, org.timezone)).report.total
-            if last
-            else None
-        )
-        rows.append(
-            OrgRow(
-                org_id=org.org_id,
-                name=org.name,
-                platform=org.platform,
-                base_currency=org.base_currency,
-                timezone=org.timezone,
-                sandbox=org.api_url is not None,
-                last_sync=last.finished_at if last else None,
-                open_ar=total,
-            )
-        )
-    return rows
+from ar_sync.views.tables import new_table
 
 
 def render_org_rows(rows: list[OrgRow], output: str) -> OrgTable | str:

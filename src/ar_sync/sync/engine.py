@@ -5,8 +5,9 @@ committed in **one transaction**. A sync killed between pages therefore loses no
 sync resumes from the last committed state; one killed inside a page re-reads just that page,
 and upserts make the re-read harmless.
 
-A successful sync ends by storing an aging snapshot for the org's "today" (its own timezone), so
-history comes from the database rather than from asking the ledger again.
+The engine only syncs: the sync job (``ar_sync.jobs.sync_org``) holds the org's run lock around
+it and then stores the aging snapshot, so history comes from the database rather than from
+asking the ledger again.
 
 **Open-set re-reads.** A watermark only sees what moved the ledger's last-update stamp, and not
 every change does (Xero leaves ``UpdatedDateUTC`` alone when the due date of a part-paid invoice
@@ -35,11 +36,20 @@ from ar_sync.connector import CallStats, Connector, Page
 from ar_sync.domain import Org
 from ar_sync.errors import ArSyncError, DataError
 from ar_sync.settings import DEFAULT_REFRESH_EVERY
-from ar_sync.snapshots import save_today_snapshot
 from ar_sync.store import Store
-from ar_sync.store.locks import one_run_per_org
+from ar_sync.store.orgs import save_org
+from ar_sync.store.records import delete_records, upsert_records
+from ar_sync.store.runs import (
+    delete_stream_state,
+    finish_sync_run,
+    get_stream_states,
+    mark_running_runs_interrupted,
+    set_stream_state,
+    start_sync_run,
+)
 
-log = logging.getLogger(__name__)
+# The stage's name, not this module's: the log file has said "ar_sync.sync" for every run.
+log = logging.getLogger("ar_sync.sync")
 
 OPEN_SET = "open-set"  # state key: {"refreshed_at": ISO instant, "pending": [stream, ...]}
 OPEN_SET_PREFIX = "open-set:"  # state key prefix of a stream's open-set re-read in progress
@@ -75,7 +85,6 @@ def _add(counts: dict[str, int], more: dict[str, int]) -> None:
         counts[key] = counts.get(key, 0) + value
 
 
-@one_run_per_org  # one run per org at a time; adds the keyword ``wait`` (seconds)
 def sync_org(
     store: Store,
     connector: Connector,
@@ -87,21 +96,25 @@ def sync_org(
 ) -> SyncResult:
     """Bring ``connector.org`` up to date in ``store``; returns what was done.
 
-    ``now`` is read twice: at the start (the watermark cap) and at the end. ``ArSyncError`` and
-    interruptions are recorded on the sync run and re-raised. ``full`` also re-reads the open
-    set of every stream; otherwise the connector's ``open_set_streams`` are re-read when the last
-    re-read is ``refresh_every`` old or more (None: only on ``full``).
+    The caller holds the org's run lock (``ar_sync.store.locks.run_lock``). ``now`` is read at
+    the start (the watermark cap, and the instant the run and the org are stamped with), for
+    each committed page's state, and at the end. ``ArSyncError`` and interruptions are recorded
+    on the sync run and re-raised. ``full`` also re-reads the open set of every stream;
+    otherwise the connector's ``open_set_streams`` are re-read when the last re-read is
+    ``refresh_every`` old or more (None: only on ``full``).
     """
     org = connector.org
     started_at = now()
-    store.mark_running_runs_interrupted(org.org_id)
-    run_id = store.start_sync_run(org.org_id, started_at)
+    with store.transaction() as tx:
+        mark_running_runs_interrupted(tx, org.org_id)
+        run_id = start_sync_run(tx, org.org_id, started_at)
     result = SyncResult(org=org, run_id=run_id, started_at=started_at)
     try:
         org = connector.fetch_org()
-        store.save_org(org)
+        with store.transaction() as tx:
+            save_org(tx, org, now=started_at)
+            states = get_stream_states(tx, org.org_id)
         result.org = org
-        states = store.get_stream_states(org.org_id)
         open_set = _plan_open_set(
             store, connector, states, started_at, full=full, refresh_every=refresh_every
         )
@@ -111,16 +124,15 @@ def sync_org(
             if progress:
                 progress.stream_started(org, stream)
             for page in connector.iter_pages(stream, states.get(stream), started_at=started_at):
-                _commit_page(store, org, page, result)
+                _commit_page(store, org, page, result, at=now())
                 if progress:
                     progress.page_committed(org, stream, page, result.counts)
             if stream in open_set["pending"]:
                 _reread_open_set(store, connector, org, stream, states, open_set, result,
-                                 started_at=started_at, progress=progress)
+                                 started_at=started_at, now=now, progress=progress)
         if OPEN_SET not in states:  # a first sync reads the open set: it counts as a re-read
             with store.transaction() as tx:
-                store.set_stream_state(tx, org.org_id, OPEN_SET, open_set)
-        save_today_snapshot(store, org, now=now())
+                set_stream_state(tx, org.org_id, OPEN_SET, open_set, now=now())
     except ArSyncError as exc:
         _finish(store, result, now(), "failed", error=str(exc), stats=connector.stats)
         raise
@@ -159,7 +171,7 @@ def _plan_open_set(
     open_set["pending"] = [stream for stream in connector.streams if stream in wanted]
     if open_set != stored and (stored is not None or open_set["pending"]):
         with store.transaction() as tx:
-            store.set_stream_state(tx, connector.org.org_id, OPEN_SET, open_set)
+            set_stream_state(tx, connector.org.org_id, OPEN_SET, open_set, now=started_at)
         states[OPEN_SET] = dict(open_set)
     return open_set
 
@@ -174,6 +186,7 @@ def _reread_open_set(
     result: SyncResult,
     *,
     started_at: datetime,
+    now: Callable[[], datetime],
     progress: SyncProgress | None,
 ) -> None:
     """Read ``stream``'s open set again (as a first sync does), resumably, leaving its
@@ -182,28 +195,34 @@ def _reread_open_set(
     if progress:
         progress.stream_started(org, f"{stream} (open set)")
     for page in connector.iter_pages(stream, states.get(key), started_at=started_at):
-        _commit_page(store, org, page, result, state_key=key)
+        _commit_page(store, org, page, result, at=now(), state_key=key)
         if progress:
             progress.page_committed(org, stream, page, result.counts)
     open_set["pending"].remove(stream)
     if not open_set["pending"]:
         open_set["refreshed_at"] = started_at.isoformat()
     with store.transaction() as tx:
-        store.delete_stream_state(tx, org.org_id, key)
-        store.set_stream_state(tx, org.org_id, OPEN_SET, open_set)
+        delete_stream_state(tx, org.org_id, key)
+        set_stream_state(tx, org.org_id, OPEN_SET, open_set, now=now())
     result.counts["open_set_streams"] = result.counts.get("open_set_streams", 0) + 1
 
 
 def _commit_page(
-    store: Store, org: Org, page: Page, result: SyncResult, *, state_key: str | None = None
+    store: Store,
+    org: Org,
+    page: Page,
+    result: SyncResult,
+    *,
+    at: datetime,
+    state_key: str | None = None,
 ) -> None:
     """One page's upserts, deletions and state (under ``state_key``, by default the page's
-    stream) in one transaction."""
+    stream, stamped ``at``) in one transaction."""
     with store.transaction() as tx:
-        written = store.upsert_records(tx, page.records)
+        written = upsert_records(tx, page.records)
         if page.deleted:
-            store.delete_records(tx, org.org_id, page.deleted)
-        store.set_stream_state(tx, org.org_id, state_key or page.stream, page.state)
+            delete_records(tx, org.org_id, page.deleted)
+        set_stream_state(tx, org.org_id, state_key or page.stream, page.state, now=at)
     _add(result.counts, written)
     _add(result.counts, {"pages": 1, "deleted": len(page.deleted), "skipped": len(page.skipped)})
     log.debug("%s: %s%s page committed: %s written, %d deleted, %d skipped", org.name,
@@ -227,7 +246,9 @@ def _finish(
     result.calls, result.retries = stats.total, stats.retries
     result.waited_seconds = stats.waited_seconds
     counts = dict(result.counts, calls=stats.total, retries=stats.retries)
-    store.finish_sync_run(result.run_id, finished_at=at, status=status, counts=counts, error=error)
+    with store.transaction() as tx:
+        finish_sync_run(tx, result.run_id, finished_at=at, status=status, counts=counts,
+                        error=error)
     log.info(
         "%s (%s): sync run %d %s in %.1fs: %s written in %d pages, %d deleted, %d skipped; "
         "%d API calls, %d retries after waiting %.1fs%s",

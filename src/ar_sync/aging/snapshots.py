@@ -1,27 +1,36 @@
-"""Aging an org from the store: the I/O around the pure ``aging.age``.
+"""Aging an org from the store: the reads around the pure ``ar_sync.aging.age.age``.
 
 The store holds each org's documents as of its latest sync, so an aging can be computed for that
 day or later (projected), but not for an earlier day: that needs history, which comes with
-backfill. ``check_as_of`` enforces this.
+backfill. ``check_as_of`` enforces this. Both functions read through ``tx``
+(``Store.reading()``); the snapshot job (``ar_sync.jobs.snapshot_org``) stores what
+``aging_for`` computes.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from ar_sync.aging import Basis, Scheme, age, receivables
+from sqlalchemy import Connection
+
+from ar_sync.aging.age import age, receivables
 from ar_sync.clock import local_date
-from ar_sync.domain import Org
+from ar_sync.domain import Basis, Org, OrgAging, Scheme
 from ar_sync.errors import ConfigError
-from ar_sync.report import OrgAging
-from ar_sync.store import Store
+from ar_sync.store.records import load_customers, load_receivables
+from ar_sync.store.runs import last_sync_run
 
 
 def aging_for(
-    store: Store, org: Org, *, as_of: date, basis: Basis = Basis.DUE, scheme: Scheme = Scheme.DAYS
+    tx: Connection,
+    org: Org,
+    *,
+    as_of: date,
+    basis: Basis = Basis.DUE,
+    scheme: Scheme = Scheme.DAYS,
 ) -> OrgAging:
     """Age ``org``'s stored receivables at ``as_of``, with customer names for display."""
-    invoices, credits = store.load_receivables(org.org_id)
+    invoices, credits = load_receivables(tx, org.org_id)
     report = age(
         receivables(invoices, credits, base_currency=org.base_currency),
         as_of=as_of,
@@ -29,7 +38,7 @@ def aging_for(
         scheme=scheme,
         base_currency=org.base_currency,
     )
-    names = {customer.customer_id: customer.name for customer in store.load_customers(org.org_id)}
+    names = {customer.customer_id: customer.name for customer in load_customers(tx, org.org_id)}
     return OrgAging(
         org_id=org.org_id,
         name=org.name,
@@ -40,17 +49,9 @@ def aging_for(
     )
 
 
-def save_today_snapshot(store: Store, org: Org, *, now: datetime) -> OrgAging:
-    """Store the default aging (days, due date) for the org's today; returns it."""
-    aging = aging_for(store, org, as_of=local_date(now, org.timezone))
-    with store.transaction() as tx:
-        store.save_snapshot(tx, org.org_id, aging.report, created_at=now)
-    return aging
-
-
-def check_as_of(store: Store, org: Org, as_of: date) -> None:
+def check_as_of(tx: Connection, org: Org, as_of: date) -> None:
     """Refuse an ``as_of`` the store cannot answer: never synced, or before the latest sync."""
-    last = store.last_sync_run(org.org_id)
+    last = last_sync_run(tx, org.org_id)
     if last is None or last.finished_at is None:
         raise ConfigError(f"{org.name} has never been synced; run `ar-sync sync --org {org.org_id}`")
     synced_on = local_date(last.finished_at, org.timezone)

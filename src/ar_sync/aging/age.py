@@ -3,31 +3,32 @@
 ``receivables`` turns open invoices and unapplied credits (prepayments excepted, as in Xero's
 own reports) into ``AgingItem``s (credits negative, every item also converted to the org's base
 currency at the document's own rate); ``age`` sums them per customer into buckets at a given
-``as_of`` date. Nothing here reads the clock.
+``as_of`` date. Nothing here reads the clock. What it returns (``AgingReport`` of
+``CustomerAging``, aged by a ``Basis`` and a ``Scheme``) is in ``ar_sync.domain``, with the other
+report types.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from ar_sync.domain import Credit, CreditKind, DocumentStatus, Invoice
+from ar_sync.domain import (
+    AgingReport,
+    Basis,
+    Credit,
+    CreditKind,
+    CustomerAging,
+    DocumentStatus,
+    Invoice,
+    Scheme,
+)
 from ar_sync.money import ZERO, quantize, to_base
 
 frozen = dataclass(frozen=True, slots=True, kw_only=True)
-
-
-class Basis(StrEnum):
-    DUE = "due"  # age from the due date
-    INVOICE = "invoice"  # age from the invoice (document) date
-
-
-class Scheme(StrEnum):
-    DAYS = "days"  # day ranges: current, 1-30, 31-60, 61-90, 91+
-    MONTHS = "months"  # whole calendar months, Xero's report style
 
 
 class ItemKind(StrEnum):
@@ -52,37 +53,6 @@ class AgingItem:
     currency: str
     amount: Decimal
     base_amount: Decimal
-
-
-@frozen
-class CustomerAging:
-    """One customer's aged balance.
-
-    ``buckets`` maps every bucket name (all of them, zeros included) to the base-currency sum;
-    ``by_currency`` maps each document currency the customer has to the same in that currency.
-    """
-
-    customer_id: str
-    buckets: Mapping[str, Decimal]
-    total: Decimal
-    by_currency: Mapping[str, Mapping[str, Decimal]]
-
-
-@frozen
-class AgingReport:
-    """An org's aged receivables at ``as_of``; amounts in ``base_currency``.
-
-    ``customers`` are sorted by customer_id; ``totals`` has every bucket name.
-    """
-
-    as_of: date
-    basis: Basis
-    scheme: Scheme
-    base_currency: str
-    bucket_names: tuple[str, ...]
-    customers: tuple[CustomerAging, ...]
-    totals: Mapping[str, Decimal]
-    total: Decimal
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,6 +255,11 @@ def age(
     and ``total`` sum the customers. A customer is listed if it has any item, even when its items
     net to zero.
 
+    An item issued after ``as_of`` (``issue_date > as_of``: an invoice or credit dated ahead) is
+    not yet owed at ``as_of`` and is left out, as the ledgers' own aged reports leave out what is
+    dated after their report date (QuickBooks ``AgedReceivables?report_date=``, Xero
+    ``AgedReceivablesByContact?date=``).
+
     ``base_amount`` is expected rounded already (``receivables`` does that); it is quantized per
     item again, which changes nothing for such items, so every figure is a sum of rounded item
     amounts and never a rounded sum. Decimal addition is exact here, so the result does not
@@ -296,6 +271,8 @@ def age(
     per_customer: dict[str, dict[str, Decimal]] = {}
     per_currency: dict[str, dict[str, dict[str, Decimal]]] = {}
     for item in items:
+        if item.issue_date > as_of:
+            continue
         bucket = bucket_of(item, as_of=as_of, scheme=scheme, basis=basis)
         buckets = per_customer.setdefault(item.customer_id, _zeros(names, base_currency))
         buckets[bucket] += quantize(item.base_amount, base_currency)
