@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	@home=$$(mktemp -d); AR_SYNC_HOME=$$home $(BIN)/ar-sync demo; status=$$?; rm -rf "$$home"; exit $$status
 
+# Tests run on up to four processes (pytest-xdist), each with its own sandboxes and PostgreSQL.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses=auto --maxprocesses=4
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -1,4 +1,6 @@
-"""Shared fixtures: an isolated AR_SYNC_HOME, the CLI run in-process, and Xero sandboxes.
+"""Shared fixtures: an isolated AR_SYNC_HOME, the CLI run in-process, and sandboxes: a Xero one
+on the test company, or any ledger's sample company (``sandbox``; the sandbox test folders
+define a ``sandbox`` of their own).
 
 Nothing here mocks ar-sync: tests drive the real CLI against real sandboxes over loopback HTTP.
 """
@@ -121,6 +123,23 @@ def xero_sandbox(company_file: Path) -> Iterator[Any]:
         yield sandbox
     finally:
         sandbox.stop()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Callable[[str], Any]]:
+    """``sandbox(platform)``: the platform's sample company served on loopback."""
+    from ar_sync.sandbox.plugin import load_sandbox
+
+    handles: list[Any] = []
+
+    def start(platform: str) -> Any:
+        handle = load_sandbox(platform).start()
+        handles.append(handle)
+        return handle
+
+    yield start
+    for handle in handles:
+        handle.stop()
 
 
 @pytest.fixture

@@ -281,43 +281,41 @@ def _xero_model(name: str, document: dict[str, Any], raw: dict[str, str]) -> Any
     return deserialize(name, json.loads(text, parse_float=Decimal), XERO_FINDER)
 
 
+def _xero_document(**fields: Any) -> dict[str, Any]:
+    """An authorised document of contact c1 dated 2018-02-15, with ``fields``."""
+    return {
+        "Status": "AUTHORISED", "Contact": {"ContactID": "c1"},
+        "Date": "/Date(1518652800000+0000)/", "UpdatedDateUTC": "/Date(1518685950940+0000)/",
+        **fields,
+    }
+
+
 @pytest.mark.parametrize(
     ("name", "document", "mapper", "message"),
     [
         (
             "Invoice",
-            {
-                "InvoiceID": "i1", "Type": "ACCREC", "Status": "AUTHORISED",
-                "Contact": {"ContactID": "c1"}, "Date": "/Date(1518652800000+0000)/",
-                "Total": "@over", "AmountDue": "@over",
-                "UpdatedDateUTC": "/Date(1518685950940+0000)/",
-            },
+            _xero_document(InvoiceID="i1", Type="ACCREC", Total="@over", AmountDue="@over"),
             xero_mapping.invoice_from_xero,
             "Total 10.12345 has more decimal places than ar-sync stores (at most 4)",
         ),
         (
             "Invoice",
-            {
-                "InvoiceID": "i1", "Type": "ACCREC", "Status": "AUTHORISED",
-                "Contact": {"ContactID": "c1"}, "Date": "/Date(1518652800000+0000)/",
-                "Total": 20.00, "AmountDue": 9.87655,
-                "UpdatedDateUTC": "/Date(1518685950940+0000)/",
-                "Payments": [{"PaymentID": "p1", "Date": "/Date(1518739200000+0000)/",
-                              "Amount": "@over"}],
-            },
+            _xero_document(
+                InvoiceID="i1", Type="ACCREC", Total=20.00, AmountDue=9.87655,
+                Payments=[{"PaymentID": "p1", "Date": "/Date(1518739200000+0000)/",
+                           "Amount": "@over"}],
+            ),
             xero_mapping.invoice_from_xero,
             "Payments[].Amount 10.12345 has more decimal places than ar-sync stores (at most 4)",
         ),
         (
             "CreditNote",
-            {
-                "CreditNoteID": "n1", "Type": "ACCRECCREDIT", "Status": "AUTHORISED",
-                "Contact": {"ContactID": "c1"}, "Date": "/Date(1518652800000+0000)/",
-                "Total": 20.00, "RemainingCredit": 9.87655,
-                "UpdatedDateUTC": "/Date(1518685950940+0000)/",
-                "Allocations": [{"Invoice": {"InvoiceID": "i1"}, "Amount": "@over",
-                                 "Date": "/Date(1518739200000+0000)/"}],
-            },
+            _xero_document(
+                CreditNoteID="n1", Type="ACCRECCREDIT", Total=20.00, RemainingCredit=9.87655,
+                Allocations=[{"Invoice": {"InvoiceID": "i1"}, "Amount": "@over",
+                              "Date": "/Date(1518739200000+0000)/"}],
+            ),
             xero_mapping.credit_note_from_xero,
             "Allocations[].Amount 10.12345 has more decimal places than ar-sync stores "
             "(at most 4)",

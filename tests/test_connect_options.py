@@ -12,9 +12,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -22,28 +20,12 @@ from ar_sync_quickbooks.client import INTUIT_SANDBOX_API_URL, QuickBooksEndpoint
 from cryptography.fernet import Fernet
 
 from ar_sync.connector import load_plugin
-from ar_sync.sandbox.plugin import load_sandbox
 from ar_sync.connect.vaults import sandbox_vault
 from ar_sync.domain import Org
 from tests.conformance.support import one_line_error, sync_ok
 from tests.conftest import SandboxControl
 
 SANDBOX_HINT = "like http://127.0.0.1:8080"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Callable[[str], Any]]:
-    """``sandbox(platform)``: the platform's sample company served on loopback."""
-    handles: list[Any] = []
-
-    def start(platform: str) -> Any:
-        handle = load_sandbox(platform).start()
-        handles.append(handle)
-        return handle
-
-    yield start
-    for handle in handles:
-        handle.stop()
 
 
 @pytest.fixture

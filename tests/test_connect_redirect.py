@@ -28,7 +28,6 @@ import pytest
 from ar_sync_xero.auth import DEFAULT_SCOPES
 
 from ar_sync.connector import load_plugin
-from ar_sync.sandbox.plugin import load_sandbox
 from tests.conformance.support import flat, stored_org
 
 ADDRESS_INTRO = "Open this address to let ar-sync read your {ledger} books:"
@@ -112,21 +111,6 @@ def run_cli(ar_home: Path) -> Iterator[Callable[..., RunningCli]]:
         for stream in (running.proc.stdin, running.proc.stdout, running.proc.stderr):
             if stream is not None:
                 stream.close()
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Callable[[str], Any]]:
-    """``sandbox(platform)``: the platform's sample company served on loopback."""
-    handles: list[Any] = []
-
-    def start(platform: str) -> Any:
-        handle = load_sandbox(platform).start()
-        handles.append(handle)
-        return handle
-
-    yield start
-    for handle in handles:
-        handle.stop()
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -32,6 +32,7 @@ from tests.scheduled import start_scheduled
 from tests.test_lock import lock_holder
 
 HOST = socket.gethostname()
+_T = TypeVar("_T")
 XERO_SYNC = [  # the calls of an incremental Xero sync, in order
     "/api.xro/2.0/Organisation",
     "/api.xro/2.0/Contacts",
@@ -61,31 +62,47 @@ def synced(
         yield store, org.org_id, org.name
 
 
-def _held_by(store: Store, org_id: str, process: subprocess.Popen[str]) -> LockHolder:
-    """Wait (polling the lock row) until ``process`` holds the org's lock."""
+def _start_held_up_sync(control: Any, seconds: float) -> subprocess.Popen[str]:
+    """A scheduled-style ``ar-sync sync`` (the first sync) that the sandbox holds up for
+    ``seconds`` on its first call."""
+    control.fault(kind="slow", path="Organisation", seconds=seconds)  # the first call of a sync
+    return start_scheduled("sync")
+
+
+def _wait_for(
+    process: subprocess.Popen[str], found: Callable[[], _T | None], *, doing: str, done: str
+) -> _T:
+    """Poll ``found`` until it gives something, while ``process`` (the first sync) runs."""
     for _ in range(1200):
-        holder = lock_holder(store, org_id)
-        if holder is not None and holder.pid == process.pid:
-            return holder
+        value = found()
+        if value is not None:
+            return value
         if process.poll() is not None:
             out, err = process.communicate()
-            pytest.fail(f"the first sync ended before taking the lock: {out} {err}")
+            pytest.fail(f"the first sync ended before {doing}: {out} {err}")
         threading.Event().wait(0.05)
-    pytest.fail("the first sync never took the lock")
+    pytest.fail(f"the first sync never {done}")
+
+
+def _held_by(store: Store, org_id: str, process: subprocess.Popen[str]) -> LockHolder:
+    """Wait (polling the lock row) until ``process`` holds the org's lock."""
+
+    def holder() -> LockHolder | None:
+        found = lock_holder(store, org_id)
+        return found if found is not None and found.pid == process.pid else None
+
+    return _wait_for(process, holder, doing="taking the lock", done="took the lock")
 
 
 def _running_run_recorded(store: Store, process: subprocess.Popen[str]) -> None:
     """Wait (polling the run table) until ``process``'s sync has recorded its run as running."""
     query = text("SELECT count(*) FROM sync_runs WHERE status = 'running'")
-    for _ in range(1200):
+
+    def recorded() -> bool | None:
         with store.engine.connect() as conn:
-            if conn.execute(query).scalar_one() == 1:
-                return
-        if process.poll() is not None:
-            out, err = process.communicate()
-            pytest.fail(f"the first sync ended before recording its run: {out} {err}")
-        threading.Event().wait(0.05)
-    pytest.fail("the first sync never recorded its run")
+            return True if conn.execute(query).scalar_one() == 1 else None
+
+    _wait_for(process, recorded, doing="recording its run", done="recorded its run")
 
 
 def _finish(process: subprocess.Popen[str]) -> tuple[str, str]:
@@ -101,8 +118,7 @@ def _paths(control: Any) -> list[str]:
 def test_a_second_sync_says_the_org_is_busy_and_calls_nothing(cli, xero_sandbox, synced):
     store, org_id, name = synced
     control = xero_sandbox.control
-    control.fault(kind="slow", path="Organisation", seconds=5)  # the first call of a sync
-    first = start_scheduled("sync")
+    first = _start_held_up_sync(control, seconds=5)
     try:
         holder = _held_by(store, org_id, first)
         second = cli("sync")
@@ -126,8 +142,7 @@ def test_with_wait_the_second_sync_runs_after_the_first_and_reads_only_what_chan
 ):
     store, org_id, _name = synced
     control = xero_sandbox.control
-    control.fault(kind="slow", path="Organisation", seconds=3)
-    first = start_scheduled("sync")
+    first = _start_held_up_sync(control, seconds=3)
     try:
         _held_by(store, org_id, first)
         second = cli("sync", "--wait", "120")
@@ -146,8 +161,7 @@ def test_with_wait_the_second_sync_runs_after_the_first_and_reads_only_what_chan
 def test_a_killed_holder_s_lock_is_taken_over_by_the_next_sync(cli, xero_sandbox, synced):
     store, org_id, _name = synced
     control = xero_sandbox.control
-    control.fault(kind="slow", path="Organisation", seconds=20)
-    first = start_scheduled("sync")
+    first = _start_held_up_sync(control, seconds=20)
     try:
         _held_by(store, org_id, first)
         _running_run_recorded(store, first)  # killed before that, no run would be interrupted

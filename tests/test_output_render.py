@@ -10,14 +10,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from rich.console import Console
 
-from ar_sync.aging.age import age
 from ar_sync.domain import Basis, OrgAging, OrgRow, Scheme
 from ar_sync.money import format_amount
 from ar_sync.views.aging import render_csv, render_org_summary, render_table
 from ar_sync.views.orgs import render_org_rows
-from tests.test_report import AS_OF, item, jp_org, nz_org
+from tests.test_report import console_text, item, jp_org, nz_org, nzd_org
 
 
 def northern() -> OrgAging:
@@ -29,23 +27,17 @@ def northern() -> OrgAging:
         item("k", "cn", date(2026, 11, 20), "-250.00"),  # 1-30, a credit
         item("z", "i5", date(2026, 9, 20), "56000.10"),  # 61-90
     ]
-    return OrgAging(
-        org_id="xero:bdd640fb-0667-4ad1-9c80-317fa3b1799d",
-        name="Northern Lights Trading Ltd",
-        platform="xero",
-        base_currency="NZD",
-        report=age(items, as_of=AS_OF, base_currency="NZD"),
-        customer_names={"b": "Bay of Islands Plumbing Ltd", "k": "Kauri Cafe", "z": "Zed"},
+    return nzd_org(
+        "xero:bdd640fb-0667-4ad1-9c80-317fa3b1799d",
+        "Northern Lights Trading Ltd",
+        items,
+        {"b": "Bay of Islands Plumbing Ltd", "k": "Kauri Cafe", "z": "Zed"},
     )
 
 
 def printed(renderables: object, width: int) -> list[str]:
     """What a terminal ``width`` columns wide shows, trailing blanks dropped."""
-    console = Console(file=io.StringIO(), width=width, color_system=None)
-    for renderable in renderables if isinstance(renderables, list) else [renderables]:
-        console.print(renderable)
-    out = console.file.getvalue()  # type: ignore[attr-defined]
-    return [line.rstrip() for line in out.splitlines()]
+    return [line.rstrip() for line in console_text(renderables, width).splitlines()]
 
 
 CUSTOMERS_80 = """\

@@ -9,23 +9,11 @@ import pytest
 from ar_sync.errors import FatalSourceError, RetriableSourceError
 from ar_sync.sync.pacing import RateLimits, RequestPacer
 from ar_sync.sync.retry import RetryPolicy, call_with_retries
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.clocks import FakeClock
 
 
 def test_sixty_one_calls_wait_for_the_window_to_slide():
-    clock = FakeClock()
+    clock = FakeClock(start=1000.0)
     pacer = RequestPacer(RateLimits(per_window=60, window_seconds=60, concurrent=5),
                          clock=clock, sleep=clock.sleep)
     starts = []
@@ -43,7 +31,7 @@ def test_sixty_one_calls_wait_for_the_window_to_slide():
 
 
 def test_exhausted_budget_holds_the_next_call_for_a_window():
-    clock = FakeClock()
+    clock = FakeClock(start=1000.0)
     pacer = RequestPacer(RateLimits(per_window=60, window_seconds=60, concurrent=5),
                          clock=clock, sleep=clock.sleep)
     with pacer.slot():

@@ -33,6 +33,20 @@ def item(customer_id: str, document_id: str, due: date, amount: str) -> AgingIte
     )
 
 
+def nzd_org(
+    org_id: str, name: str, items: list[AgingItem], customer_names: dict[str, str]
+) -> OrgAging:
+    """A Xero org in NZD with ``items`` aged at ``AS_OF`` (days, due date)."""
+    return OrgAging(
+        org_id=org_id,
+        name=name,
+        platform="xero",
+        base_currency="NZD",
+        report=age(items, as_of=AS_OF, base_currency="NZD"),
+        customer_names=customer_names,
+    )
+
+
 def nz_org() -> OrgAging:
     items = [
         item("c-2", "i1", date(2026, 11, 30), "1000.00"),  # current
@@ -42,15 +56,9 @@ def nz_org() -> OrgAging:
         item("c-1", "i4", date(2026, 8, 1), "1234.56"),  # 91+
         item("c-3", "i5", date(2026, 9, 23), "600.00"),  # 61-90
     ]
-    return OrgAging(
-        org_id="xero:t1",
-        name="Kiwi Plumbing Ltd",
-        platform="xero",
-        base_currency="NZD",
-        report=age(items, as_of=AS_OF, base_currency="NZD"),
-        # Sorted by name, case-insensitively: acme (c-2), "Bolt, Nuts & Co" (c-3), Zed (c-1).
-        customer_names={"c-1": "Zed Ltd", "c-2": "acme", "c-3": "Bolt, Nuts & Co"},
-    )
+    # Sorted by name, case-insensitively: acme (c-2), "Bolt, Nuts & Co" (c-3), Zed (c-1).
+    names = {"c-1": "Zed Ltd", "c-2": "acme", "c-3": "Bolt, Nuts & Co"}
+    return nzd_org("xero:t1", "Kiwi Plumbing Ltd", items, names)
 
 
 def jp_org(as_of: date = AS_OF) -> OrgAging:
@@ -223,13 +231,19 @@ def test_csv_months_scheme_header_and_an_org_without_customers() -> None:
     )
 
 
-def render(orgs: list[OrgAging], width: int = 100) -> str:
+def console_text(renderables: object, width: int) -> str:
+    """What ``renderables`` (one, or a list) print on a terminal ``width`` columns wide."""
     console = Console(file=io.StringIO(), width=width, color_system=None)
-    for table in render_table(orgs, as_of=AS_OF, basis=Basis.DUE, scheme=Scheme.DAYS):
-        console.print(table)
+    for renderable in renderables if isinstance(renderables, list) else [renderables]:
+        console.print(renderable)
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert isinstance(out, str)
     return out
+
+
+def render(orgs: list[OrgAging], width: int = 100) -> str:
+    tables = render_table(orgs, as_of=AS_OF, basis=Basis.DUE, scheme=Scheme.DAYS)
+    return console_text(list(tables), width)
 
 
 def test_table_renders_with_exact_totals() -> None:
@@ -257,14 +271,8 @@ def test_table_renders_with_exact_totals() -> None:
 
 def big_org(amount: str) -> OrgAging:
     items = [item(f"c{n}", f"i{n}", date(2026, 12 - n, 1), amount) for n in range(5)]
-    return OrgAging(
-        org_id="xero:t3",
-        name="Big Co",
-        platform="xero",
-        base_currency="NZD",
-        report=age(items, as_of=AS_OF, base_currency="NZD"),
-        customer_names={"c0": "A Customer With A Really Quite Remarkably Long Trading Name Ltd"},
-    )
+    long_name = "A Customer With A Really Quite Remarkably Long Trading Name Ltd"
+    return nzd_org("xero:t3", "Big Co", items, {"c0": long_name})
 
 
 def test_table_keeps_separators_and_folds_long_names_within_100_columns() -> None:
@@ -300,13 +308,8 @@ def test_net_credit_is_negative_and_negative_zero_is_shown_as_zero() -> None:
         amount=Decimal("-0.001"),
         base_amount=Decimal("-0.00"),
     )
-    org = OrgAging(
-        org_id="xero:t4",
-        name="Credits Ltd",
-        platform="xero",
-        base_currency="NZD",
-        report=age([credit_only, negative_zero], as_of=AS_OF, base_currency="NZD"),
-        customer_names={"c9": "Nine", "c8": "Eight"},
+    org = nzd_org(
+        "xero:t4", "Credits Ltd", [credit_only, negative_zero], {"c9": "Nine", "c8": "Eight"}
     )
     doc = json.loads(render_json([org], as_of=AS_OF, basis=Basis.DUE, scheme=Scheme.DAYS))
     customers = {c["name"]: c for c in doc["orgs"][0]["customers"]}

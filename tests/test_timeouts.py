@@ -15,22 +15,8 @@ from ar_sync_xero.sandbox import XeroSandbox, load_company
 from ar_sync.errors import ConfigError, RetriableSourceError
 from ar_sync.sync.retry import RetryNotice, RetryPolicy, backoff, call_with_retries
 from ar_sync.timeouts import Timeouts, timed_out, timeouts_from_env
+from tests.clocks import FakeClock
 from tests.conftest import SandboxControl
-
-
-class FakeClock:
-    """Monotonic seconds that only move when something sleeps or a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def test_timeouts_default_to_ten_and_sixty_seconds():

@@ -27,8 +27,9 @@ from ar_sync.settings import Settings, VaultKind, load_settings
 from ar_sync.store import Store
 from ar_sync.store.orgs import list_orgs
 from ar_sync.store.tables import vault_entries
-from tests.conformance.platforms import ALL_PLATFORMS, DRIVERS, SKIPPED, PlatformDriver
+from tests.conformance.platforms import DRIVERS, PlatformDriver
 from tests.conformance.support import (
+    PLATFORM_PARAMS,
     SMALL,
     Control,
     Ledger,
@@ -47,14 +48,7 @@ WRONG_KEY = (
 )
 
 
-@pytest.fixture(
-    params=[
-        pytest.param(name, marks=pytest.mark.skip(reason=SKIPPED[name]))
-        if name in SKIPPED
-        else name
-        for name in ALL_PLATFORMS
-    ]
-)
+@pytest.fixture(params=PLATFORM_PARAMS)
 def strict_ledger(
     request: pytest.FixtureRequest, today: date
 ) -> Iterator[Ledger]:
@@ -160,6 +154,16 @@ def test_a_scheduled_run_keeps_rotated_tokens_in_the_database_vault(
     _assert_nowhere(every_secret, {"output": "".join(outputs).encode(), **_home_files(ar_home)})
 
 
+def _connect_and_sync(
+    cli: Callable[..., Any], sandbox: Any, key_env: Callable[..., None], key: str
+) -> None:
+    """Connect the Xero ``sandbox`` and sync it once, the tokens in the database vault under
+    ``key``."""
+    key_env(key)
+    assert cli("connect", "xero", "--sandbox", sandbox.url).code == 0
+    assert cli("sync").code == 0
+
+
 # ------------------------------------------------------------------------ only ciphertext
 
 
@@ -170,9 +174,7 @@ def test_postgresql_holds_only_ciphertext(
     """The PostgreSQL vault row, dumped with pg_dump, holds none of the secrets."""
     with fresh_database_url("postgresql", tmp_path, postgres_url) as url:
         monkeypatch.setenv("AR_SYNC_DB", url)
-        key_env(generate_key())
-        assert cli("connect", "xero", "--sandbox", xero_sandbox.url).code == 0
-        assert cli("sync").code == 0
+        _connect_and_sync(cli, xero_sandbox, key_env, generate_key())
         secret = stored_secret(_only_org_id())
         (ciphertext,) = _ciphertexts(url)
         dump = _dump_vault_table(url)
@@ -205,9 +207,7 @@ def test_rotation_re_encrypts_under_the_new_key_and_the_old_one_can_go(
     cli, xero_sandbox, ar_home, key_env
 ) -> None:
     old, new = generate_key(), generate_key()
-    key_env(old)
-    assert cli("connect", "xero", "--sandbox", xero_sandbox.url).code == 0
-    assert cli("sync").code == 0
+    _connect_and_sync(cli, xero_sandbox, key_env, old)
     url = f"sqlite:///{ar_home / 'ar-sync.sqlite'}"
     (before,) = _ciphertexts(url)
 
@@ -258,9 +258,7 @@ def test_a_wrong_key_is_one_line_exit_2_and_leaks_nothing(
     cli, xero_sandbox, ar_home, key_env
 ) -> None:
     right, wrong = generate_key(), generate_key()
-    key_env(right)
-    assert cli("connect", "xero", "--sandbox", xero_sandbox.url).code == 0
-    assert cli("sync").code == 0
+    _connect_and_sync(cli, xero_sandbox, key_env, right)
     secret = stored_secret(_only_org_id())
 
     key_env(wrong)

@@ -34,24 +34,24 @@ from __future__ import annotations
 
 import mimetypes
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from ar_sync.clock import as_utc
 from ar_sync.connector import (
     CUSTOMER_ATTACHMENT,
     CUSTOMER_NOTE,
     INVOICE_EMAIL,
     INVOICE_NOTE,
-    MARKED_KINDS,
-    CallStats,
     LedgerWrite,
+    WriterBase,
+    check_attachment,
+    check_marked_kind,
     marked_file_name,
     marked_note,
     naming_refusal,
     write_marker,
 )
-from ar_sync.domain import Org
-from ar_sync.errors import ConfigError
 from ar_sync.sync.retry import RetryPolicy
 from ar_sync_quickbooks.client import QuickBooksClient
 
@@ -78,8 +78,7 @@ def parse_instant(value: Any) -> datetime | None:
     """A QuickBooks timestamp (``2015-11-17T11:05:15-08:00``) as UTC; None when absent."""
     if not value:
         return None
-    moment = datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(datetime.fromisoformat(str(value)))
 
 
 def _created(kind: str, target: str, marker: str, attachable: dict[str, Any]) -> LedgerWrite:
@@ -101,30 +100,16 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-class QuickBooksWriter:
+class QuickBooksWriter(WriterBase[QuickBooksClient]):
     """Writes into one QuickBooks company (realm) through a ``QuickBooksClient``."""
 
     note_limit = NOTE_LIMIT
 
-    def __init__(self, org: Org, client: QuickBooksClient) -> None:
-        self.org = org
-        self.client = client
-
-    @property
-    def stats(self) -> CallStats:
-        return self.client.stats
-
     # -- notes --------------------------------------------------------------------------
-    def add_invoice_note(self, invoice_id: str, text: str, *, key: str) -> LedgerWrite:
-        return self._note(INVOICE_NOTE, invoice_id, text, key, f"invoice {invoice_id}")
-
-    def add_customer_note(self, customer_id: str, text: str, *, key: str) -> LedgerWrite:
-        return self._note(CUSTOMER_NOTE, customer_id, text, key, f"customer {customer_id}")
-
-    def _note(self, kind: str, target: str, text: str, key: str, named: str) -> LedgerWrite:
+    def _note(self, kind: str, target: str, text: str, key: str, what: str) -> LedgerWrite:
         note = marked_note(text, key, limit=NOTE_LIMIT, ledger="QuickBooks")
         body = {"AttachableRef": _refers_to(_ENTITY[kind], target), "Note": note}
-        with naming_refusal(f"add a note to {named}"):
+        with naming_refusal(what):
             created = self.client.create("Attachable", body, request_id=request_id(key))
         return _created(kind, target, write_marker(key), created)
 
@@ -132,13 +117,10 @@ class QuickBooksWriter:
     def attach_to_customer(
         self, customer_id: str, file_name: str, content: bytes, *, key: str
     ) -> LedgerWrite:
-        if not content:
-            raise ConfigError(f"nothing to attach to customer {customer_id}: {file_name} is empty")
-        if len(content) > MAX_ATTACHMENT_BYTES:
-            raise ConfigError(
-                f"{file_name} is {len(content)} bytes; QuickBooks takes uploads of at most "
-                f"{MAX_ATTACHMENT_BYTES} bytes"
-            )
+        check_attachment(
+            customer_id, file_name, content,
+            max_bytes=MAX_ATTACHMENT_BYTES, refusal="QuickBooks takes uploads",
+        )
         metadata = {
             "AttachableRef": _refers_to("Customer", customer_id),
             "FileName": marked_file_name(file_name, key),
@@ -162,8 +144,7 @@ class QuickBooksWriter:
 
     # -- settling -----------------------------------------------------------------------
     def find_marker(self, kind: str, target: str, marker: str) -> LedgerWrite | None:
-        if kind not in MARKED_KINDS:
-            raise ValueError(f"find_marker: {kind!r} is not one of {', '.join(MARKED_KINDS)}")
+        check_marked_kind(kind)
         for attachable in self._attachables(_ENTITY[kind], target):
             file_name = attachable.get("FileName")
             text = file_name if kind == CUSTOMER_ATTACHMENT else attachable.get("Note")

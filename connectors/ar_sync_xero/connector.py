@@ -34,6 +34,7 @@ from typing import Any
 
 from xero_python.api_client.deserializer import deserialize
 
+from ar_sync.clock import as_utc
 from ar_sync.connector import CallStats, LedgerTotal, Page, StreamState
 from ar_sync.domain import Credit, Customer, Invoice, Org, Record
 from ar_sync.errors import DataError, FatalSourceError, RetriableSourceError
@@ -134,8 +135,7 @@ def parse_xero_instant(value: Any) -> datetime:
     match = _MS_DATE.fullmatch(text)
     if match:
         return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=UTC)
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(datetime.fromisoformat(text))
 
 
 # What Xero posts to its accounts receivable system account, and so why the account's balance

@@ -29,26 +29,25 @@ each refusal is a ``FatalSourceError`` naming the invoice and carrying Xero's re
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from xero_python.accounting import HistoryRecord, HistoryRecords, RequestEmpty
 
+from ar_sync.clock import as_utc
 from ar_sync.connector import (
     CUSTOMER_ATTACHMENT,
-    CUSTOMER_NOTE,
     INVOICE_EMAIL,
     INVOICE_NOTE,
-    MARKED_KINDS,
-    CallStats,
     LedgerWrite,
+    WriterBase,
+    check_attachment,
+    check_marked_kind,
     marked_file_name,
     marked_note,
     naming_refusal,
     write_marker,
 )
-from ar_sync.domain import Org
-from ar_sync.errors import ConfigError
 from ar_sync.sync.retry import RetryPolicy
 from ar_sync_xero.client import XeroClient
 
@@ -68,44 +67,26 @@ def idempotency_key(key: str) -> str:
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return None if moment is None else as_utc(moment)
 
 
-class XeroWriter:
+class XeroWriter(WriterBase[XeroClient]):
     """Writes into one Xero organisation (tenant) through a ``XeroClient``."""
 
     note_limit = NOTE_LIMIT
-
-    def __init__(self, org: Org, client: XeroClient) -> None:
-        self.org = org
-        self.client = client
-
-    @property
-    def stats(self) -> CallStats:
-        return self.client.stats
 
     def _call(self, endpoint: str, fn: Any) -> Any:
         return self.client.call(endpoint, fn, tenant_id=self.org.tenant_id)
 
     # -- notes --------------------------------------------------------------------------
-    def add_invoice_note(self, invoice_id: str, text: str, *, key: str) -> LedgerWrite:
-        return self._note(INVOICE_NOTE, invoice_id, text, key)
-
-    def add_customer_note(self, customer_id: str, text: str, *, key: str) -> LedgerWrite:
-        return self._note(CUSTOMER_NOTE, customer_id, text, key)
-
-    def _note(self, kind: str, target: str, text: str, key: str) -> LedgerWrite:
+    def _note(self, kind: str, target: str, text: str, key: str, what: str) -> LedgerWrite:
         note = marked_note(text, key, limit=NOTE_LIMIT, ledger="Xero")
         records = HistoryRecords(history_records=[HistoryRecord(details=note)])
         api, tenant = self.client.accounting, self.org.tenant_id
         if kind == INVOICE_NOTE:
-            endpoint, what = "PUT Invoices/{id}/History", f"add a note to invoice {target}"
-            create = api.create_invoice_history
+            endpoint, create = "PUT Invoices/{id}/History", api.create_invoice_history
         else:
-            endpoint, what = "PUT Contacts/{id}/History", f"add a note to customer {target}"
-            create = api.create_contact_history
+            endpoint, create = "PUT Contacts/{id}/History", api.create_contact_history
         with naming_refusal(what):
             answer = self._call(
                 endpoint,
@@ -123,13 +104,10 @@ class XeroWriter:
     def attach_to_customer(
         self, customer_id: str, file_name: str, content: bytes, *, key: str
     ) -> LedgerWrite:
-        if not content:
-            raise ConfigError(f"nothing to attach to customer {customer_id}: {file_name} is empty")
-        if len(content) > MAX_ATTACHMENT_BYTES:
-            raise ConfigError(
-                f"{file_name} is {len(content)} bytes; Xero takes attachments of at most "
-                f"{MAX_ATTACHMENT_BYTES} bytes"
-            )
+        check_attachment(
+            customer_id, file_name, content,
+            max_bytes=MAX_ATTACHMENT_BYTES, refusal="Xero takes attachments",
+        )
         name = marked_file_name(file_name, key)
         tenant = self.org.tenant_id
         with naming_refusal(f"attach {file_name} to customer {customer_id}"):
@@ -161,8 +139,7 @@ class XeroWriter:
 
     # -- settling -----------------------------------------------------------------------
     def find_marker(self, kind: str, target: str, marker: str) -> LedgerWrite | None:
-        if kind not in MARKED_KINDS:
-            raise ValueError(f"find_marker: {kind!r} is not one of {', '.join(MARKED_KINDS)}")
+        check_marked_kind(kind)
         api, tenant = self.client.accounting, self.org.tenant_id
         if kind == CUSTOMER_ATTACHMENT:
             files = self._call(

@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover - older typer
 from ar_sync import __version__
 from ar_sync.aging.reconcile import DEFAULT_SAMPLE  # an option's default
 from ar_sync.clock import local_date, utc_now
-from ar_sync.connector import available_platforms, load_plugin
+from ar_sync.connector import ConnectOptions, available_platforms, load_plugin
 from ar_sync.domain import Basis, Scheme  # option types
 from ar_sync.errors import ArSyncError, ConfigError, RetriableSourceError
 from ar_sync.logs import configure_logging, loggable_command
@@ -155,6 +155,17 @@ def _selected_orgs(query: str | None, *, everything: bool = False) -> list[Org]:
     return select_orgs(stored, query, everything=everything, default_all=True)
 
 
+# The --org and --as-of of the commands that read every org by default.
+ORG_OPTION = typer.Option(help="Org id, tenant id or name (default: all).", show_default=False)
+
+
+def _as_of_option(verb: str) -> Any:
+    return typer.Option(
+        help=f"{verb} at this date, YYYY-MM-DD (default: today in each org's timezone).",
+        show_default=False,
+    )
+
+
 def _parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -249,20 +260,17 @@ def connect(
             else None
         ),
     )
-    orgs = connect_job(
-        state.store(),
-        state.settings,
-        plugin.platform,
-        now=utc_now,
-        echo=echo,
-        sandbox_url=sandbox,
+    options = ConnectOptions(
         client_id=client_id,
         client_secret=client_secret,
+        sandbox_url=sandbox,
         redirect_port=port,
         open_browser=browser,
         environment=environment,
         redirect_uri=redirect_uri,
     )
+    orgs = connect_job(state.store(), state.settings, plugin.platform, options, now=utc_now,
+                       echo=echo)
     for org in orgs:
         stdout.print(
             f"Connected {plugin.display_name} org [bold]{escape(org.name)}[/] ({org.org_id}), "
@@ -358,15 +366,8 @@ def sync(
 
 @app.command()
 def aging(
-    org: Annotated[
-        str | None, typer.Option(help="Org id, tenant id or name (default: all).",
-                                 show_default=False)
-    ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Age at this date, YYYY-MM-DD (default: today in each org's "
-                     "timezone).", show_default=False),
-    ] = None,
+    org: Annotated[str | None, ORG_OPTION] = None,
+    as_of: Annotated[str | None, _as_of_option("Age")] = None,
     basis: Annotated[Basis, typer.Option(help="Age from the due date or the invoice date.")] = (
         Basis.DUE
     ),
@@ -392,10 +393,9 @@ def aging(
     now = utc_now()
     agings, refused = [], []
     for chosen in _selected_orgs(org):
-        day = chosen_date or local_date(now, chosen.timezone)
         try:
-            agings.append(age_org(state.store(), chosen.org_id, as_of=day, basis=basis,
-                                  scheme=scheme))
+            agings.append(age_org(state.store(), chosen.org_id, as_of=chosen_date, now=now,
+                                  basis=basis, scheme=scheme))
         except ConfigError as exc:
             refused.append(exc)
     if not agings:
@@ -421,15 +421,8 @@ def aging(
 
 @app.command()
 def reconcile(
-    org: Annotated[
-        str | None, typer.Option(help="Org id, tenant id or name (default: all).",
-                                 show_default=False)
-    ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Compare at this date, YYYY-MM-DD (default: today in each org's "
-                     "timezone).", show_default=False),
-    ] = None,
+    org: Annotated[str | None, ORG_OPTION] = None,
+    as_of: Annotated[str | None, _as_of_option("Compare")] = None,
     customer: Annotated[
         list[str] | None,
         typer.Option(help="Also compare this customer one by one (id or name; repeatable).",
@@ -450,9 +443,8 @@ def reconcile(
     chosen_date = _parse_date(as_of, "--as-of")
     ok = True
     for chosen in _selected_orgs(org):
-        day = chosen_date or local_date(utc_now(), chosen.timezone)
-        outcome = reconcile_org(state.store(), state.settings, chosen.org_id, as_of=day,
-                                customers=customer or (), sample=sample)
+        outcome = reconcile_org(state.store(), state.settings, chosen.org_id, as_of=chosen_date,
+                                now=utc_now(), customers=customer or (), sample=sample)
         for line in reconciliation_lines(outcome):
             stdout.print(line, markup=False, highlight=False)
         ok = ok and outcome.matches

@@ -1,4 +1,4 @@
-"""Turning an instant into an org's calendar day. The clock itself is read only by the CLI/jobs."""
+"""Instants in UTC and an org's calendar day. The clock itself is read only by the CLI/jobs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ from ar_sync.errors import ConfigError
 def utc_now() -> datetime:
     """The current instant, UTC. Call this only at the edges (CLI, jobs) and pass it down."""
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive one is taken to be in UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def local_date(moment: datetime, timezone: str) -> date:

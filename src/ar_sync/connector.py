@@ -14,7 +14,8 @@ Writing back (``LedgerWriter``, opened by ``LedgerPlugin.open_writer``): every w
 idempotency key the caller chose (the outbox's, deterministic), sent as the ledger's own
 idempotency token, and notes and attachments carry a short marker derived from it
 (``write_marker``), so that after a crash between the call and the outbox's record
-``find_marker`` can read the ledger and say whether the write landed.
+``find_marker`` can read the ledger and say whether the write landed. ``WriterBase`` and the
+``check_*`` helpers are what every ledger's writer shares.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from ar_sync.domain import Org, Record
 from ar_sync.errors import ConfigError, DataError, FatalSourceError
@@ -199,6 +200,26 @@ def naming_refusal(what: str) -> Iterator[None]:
         raise type(error)(f"cannot {what}: {error}") from None
 
 
+def check_marked_kind(kind: str) -> None:
+    """``ValueError`` (a caller's bug) unless ``kind`` is one of ``MARKED_KINDS``."""
+    if kind not in MARKED_KINDS:
+        raise ValueError(f"find_marker: {kind!r} is not one of {', '.join(MARKED_KINDS)}")
+
+
+def check_attachment(
+    customer_id: str, file_name: str, content: bytes, *, max_bytes: int, refusal: str
+) -> None:
+    """Refuse a file before any call: an empty one, or one over ``max_bytes`` bytes
+    (``ConfigError``: ``statement.pdf is 12 bytes; {refusal} of at most 10 bytes``, where
+    ``refusal`` says what the ledger takes, e.g. ``Xero takes attachments``)."""
+    if not content:
+        raise ConfigError(f"nothing to attach to customer {customer_id}: {file_name} is empty")
+    if len(content) > max_bytes:
+        raise ConfigError(
+            f"{file_name} is {len(content)} bytes; {refusal} of at most {max_bytes} bytes"
+        )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LedgerWrite:
     """A write the ledger holds.
@@ -257,6 +278,45 @@ class LedgerWriter(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class WriterClient(Protocol):
+    """What ``WriterBase`` needs of a ledger's client: its call counts."""
+
+    stats: CallStats
+
+
+ClientT = TypeVar("ClientT", bound=WriterClient)
+
+
+class WriterBase(Generic[ClientT]):
+    """The part of a ``LedgerWriter`` every ledger's shares: ``org``, the ``client`` whose
+    ``stats`` are the writer's, and both note writes as one ``_note`` the ledger implements."""
+
+    note_limit: int
+
+    def __init__(self, org: Org, client: ClientT) -> None:
+        self.org = org
+        self.client = client
+
+    @property
+    def stats(self) -> CallStats:
+        return self.client.stats
+
+    def add_invoice_note(self, invoice_id: str, text: str, *, key: str) -> LedgerWrite:
+        return self._note(
+            INVOICE_NOTE, invoice_id, text, key, f"add a note to invoice {invoice_id}"
+        )
+
+    def add_customer_note(self, customer_id: str, text: str, *, key: str) -> LedgerWrite:
+        return self._note(
+            CUSTOMER_NOTE, customer_id, text, key, f"add a note to customer {customer_id}"
+        )
+
+    def _note(self, kind: str, target: str, text: str, key: str, what: str) -> LedgerWrite:
+        """Write a note of ``kind`` (``INVOICE_NOTE`` or ``CUSTOMER_NOTE``) on ``target``;
+        ``what`` names the write in a refusal (``naming_refusal``)."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from ar_sync.clock import local_date, utc_now
 from ar_sync.connect.orgs import open_connector
-from ar_sync.connector import load_plugin
+from ar_sync.connector import ConnectOptions, load_plugin
 from ar_sync.domain import Basis, Org, Scheme
 from ar_sync.jobs import age_org, connect, reconcile_org, sync_org
 from ar_sync.sandbox.plugin import GenerateSpec, load_sandbox
@@ -56,7 +56,8 @@ def run_demo(
             running.callback(sandbox.stop)
             # Lines holding an id or a URL are never hard-wrapped: they must copy whole.
             print_line(err, f"Started a generated {plugin.display_name} sandbox at {sandbox.url}")
-            for org in connect(store, settings, platform, now=utc_now, sandbox_url=sandbox.url,
+            options = ConnectOptions(sandbox_url=sandbox.url)
+            for org in connect(store, settings, platform, options, now=utc_now,
                                echo=lambda text: print_line(err, text)):
                 orgs.append(org)
                 err.print(f"Connected [bold]{escape(org.name)}[/] ({org.org_id})", soft_wrap=True)
@@ -72,8 +73,7 @@ def run_demo(
         for line in sync_summary(display.results):
             print_line(out, line)
         agings = [
-            age_org(store, result.org.org_id, as_of=local_date(utc_now(), result.org.timezone),
-                    basis=Basis.DUE, scheme=Scheme.DAYS)
+            age_org(store, result.org.org_id, now=utc_now(), basis=Basis.DUE, scheme=Scheme.DAYS)
             for result in display.results
         ]
         if detail:

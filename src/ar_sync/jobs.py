@@ -1,7 +1,8 @@
 """The jobs: what the CLI, the demo and (later) the scheduler run, one function each.
 
 Each job takes the open ``Store``, the ``Settings`` and plain arguments: org ids, dates, flags
-and numbers. The scheduled ones (``sync_org``, ``snapshot_org``, and later plan, push,
+and numbers (``connect`` takes what ``ar-sync connect`` was given as ``ConnectOptions``). The
+scheduled ones (``sync_org``, ``snapshot_org``, and later plan, push,
 statements, backfill) take only JSON-able ones, so a scheduler or a task queue can store the
 call as data (job ids such as ``sync:{org_id}``). Nothing here reads the clock: the caller
 passes ``now``: a callable where a job takes time (a sync and its lock's heartbeat, a connect
@@ -12,7 +13,8 @@ waiting for the user), else the instant itself. A job chains the stages of one s
 - ``sync_org``: the org's run lock, the sync (``ar_sync.sync.engine``), then ``snapshot_org``;
 - ``snapshot_org``: the aging for the org's today stored as a snapshot (``ar_sync.aging``);
 - ``age_org``, ``reconcile_org``, ``org_rows``: the reads behind ``aging``, ``reconcile`` and
-  ``orgs``; the first two refuse a date the store cannot answer for.
+  ``orgs``; the first two age at a given date or the org's today, and refuse a date the store
+  cannot answer for.
 
 The interactive callers may hand a job hooks a scheduler never passes: ``echo`` and ``progress``
 to show what happens, ``on_retry`` to see each retry, and ``connector``, an org's open connector
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -56,18 +59,13 @@ def connect(
     store: Store,
     settings: Settings,
     platform: str,
+    options: ConnectOptions,
     *,
     now: Callable[[], datetime],
     echo: Callable[[str], Any],
-    sandbox_url: str | None = None,
-    client_id: str | None = None,
-    client_secret: str | None = None,
-    redirect_port: int | None = None,
-    open_browser: bool = True,
-    environment: str | None = None,
-    redirect_uri: str | None = None,
 ) -> list[Org]:
-    """Authorize ar-sync on ``platform`` and keep every org granted; returns them.
+    """Authorize ar-sync on ``platform`` with ``options`` and keep every org granted; returns
+    them. The flow's calls are bounded by ``settings.timeouts`` (whatever ``options`` says).
 
     The flow talks to the user through ``echo`` (the authorization address, what to paste); the
     tokens go to the org's vault (``ar_sync.connect.orgs.vault_for``). The orgs are then saved,
@@ -75,17 +73,8 @@ def connect(
     uses any more (an org connected again gets a new connection) is deleted.
     """
     plugin = load_plugin(platform)
-    vault = vault_for(None, settings, sandbox=sandbox_url is not None, store=store)
-    options = ConnectOptions(
-        client_id=client_id,
-        client_secret=client_secret,
-        sandbox_url=sandbox_url,
-        redirect_port=redirect_port,
-        open_browser=open_browser,
-        environment=environment,
-        redirect_uri=redirect_uri,
-        timeouts=settings.timeouts,
-    )
+    vault = vault_for(None, settings, sandbox=options.sandbox_url is not None, store=store)
+    options = replace(options, timeouts=settings.timeouts)
     orgs = plugin.connect(options, vault, echo=echo)
     saved_at = now()
     with store.transaction() as tx:
@@ -157,16 +146,19 @@ def age_org(
     store: Store,
     org_id: str,
     *,
-    as_of: date,
+    as_of: date | None = None,
+    now: datetime | None = None,
     basis: Basis = Basis.DUE,
     scheme: Scheme = Scheme.DAYS,
 ) -> OrgAging:
-    """``org_id``'s aging at ``as_of`` from the store; ``ConfigError`` when the store cannot
-    answer for that day (never synced, or ``as_of`` before the latest sync)."""
+    """``org_id``'s aging from the store at ``as_of`` (None: the org's today at ``now``, see
+    ``_day``); ``ConfigError`` when the store cannot answer for that day (never synced, or a day
+    before the latest sync)."""
     with store.reading() as tx:
         org = _stored_org(tx, org_id)
-        check_as_of(tx, org, as_of)
-        return aging_for(tx, org, as_of=as_of, basis=basis, scheme=scheme)
+        day = _day(org, as_of, now)
+        check_as_of(tx, org, day)
+        return aging_for(tx, org, as_of=day, basis=basis, scheme=scheme)
 
 
 def reconcile_org(
@@ -174,18 +166,20 @@ def reconcile_org(
     settings: Settings,
     org_id: str,
     *,
-    as_of: date,
+    as_of: date | None = None,
+    now: datetime | None = None,
     customers: Sequence[str] = (),
     sample: int = DEFAULT_SAMPLE,
     connector: Connector | None = None,
 ) -> Reconciliation:
-    """Compare ``org_id``'s aging at ``as_of`` with the ledger's own figures: the org's total,
-    and one by one the ``customers`` named (ids or names) and the ``sample`` largest balances.
-    Reads the ledger; changes nothing."""
+    """Compare ``org_id``'s aging at ``as_of`` (None: the org's today at ``now``) with the
+    ledger's own figures: the org's total, and one by one the ``customers`` named (ids or names)
+    and the ``sample`` largest balances. Reads the ledger; changes nothing."""
     with store.reading() as tx:
         org = _stored_org(tx, org_id)
-        check_as_of(tx, org, as_of)
-        aging = aging_for(tx, org, as_of=as_of)
+        day = _day(org, as_of, now)
+        check_as_of(tx, org, day)
+        aging = aging_for(tx, org, as_of=day)
         named = [match_customer(load_customers(tx, org_id), query).customer_id
                  for query in customers]
     with _connector(org, settings, store, connector) as opened:
@@ -229,6 +223,15 @@ def _stored_org(tx: Connection, org_id: str) -> Org:
     if org is None:
         raise ConfigError(f"unknown org {org_id!r}: `ar-sync orgs` lists the connected ones")
     return org
+
+
+def _day(org: Org, as_of: date | None, now: datetime | None) -> date:
+    """``as_of``, else the org's today: the calendar day of ``now`` in its timezone."""
+    if as_of is not None:
+        return as_of
+    if now is None:
+        raise ValueError("give as_of or now")
+    return local_date(now, org.timezone)
 
 
 @contextmanager

@@ -17,18 +17,11 @@ from typing import Any
 import pytest
 
 from ar_sync.sandbox.plugin import GenerateSpec
-from tests.conformance.platforms import ALL_PLATFORMS, DRIVERS, SKIPPED, PlatformDriver
-from tests.conformance.support import SMALL, Control, Ledger, connect
+from tests.conformance.platforms import DRIVERS, PlatformDriver
+from tests.conformance.support import PLATFORM_PARAMS, SMALL, Control, Ledger, connect
 
 
-@pytest.fixture(
-    params=[
-        pytest.param(name, marks=pytest.mark.skip(reason=SKIPPED[name]))
-        if name in SKIPPED
-        else name
-        for name in ALL_PLATFORMS
-    ]
-)
+@pytest.fixture(params=PLATFORM_PARAMS)
 def driver(request: pytest.FixtureRequest) -> PlatformDriver:
     """The ledger under test (the test id shows its platform name)."""
     return DRIVERS[request.param]

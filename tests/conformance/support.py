@@ -21,11 +21,18 @@ from ar_sync.sandbox.plugin import GenerateSpec, SandboxHandle
 from ar_sync.settings import load_settings
 from ar_sync.store import Store
 from ar_sync.store.orgs import list_orgs
-from tests.conformance.platforms import PlatformDriver
+from tests.conformance.platforms import ALL_PLATFORMS, SKIPPED, PlatformDriver
 from tests.conftest import SandboxControl
 
 # The small company: one page of everything on every ledger, a few foreign-currency customers.
 SMALL = {"customers": 30, "invoices": 200, "seed": 7}
+
+# A fixture's params, one per platform (the test id shows its name); a platform that cannot run
+# here is a skipped parameter with the reason.
+PLATFORM_PARAMS = [
+    pytest.param(name, marks=pytest.mark.skip(reason=SKIPPED[name])) if name in SKIPPED else name
+    for name in ALL_PLATFORMS
+]
 
 
 class ControlError(AssertionError):

@@ -11,10 +11,11 @@ because PostgreSQL's collation and SQLite's byte order disagree.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Row, Table, and_, func, select
 
 from ar_sync.domain import (
     Allocation,
@@ -32,65 +33,36 @@ from ar_sync.store.tables import allocations, credits, customers, invoices
 from ar_sync.store.types import as_number
 
 RECORD_KINDS = ("customer", "invoice", "credit")
+_R = TypeVar("_R", Customer, Invoice, Credit, Allocation)
 
 
-def _customer_row(c: Customer) -> dict[str, Any]:
-    return {
-        "org_id": c.org_id,
-        "customer_id": c.customer_id,
-        "name": c.name,
-        "email": c.email,
-        "is_active": c.is_active,
-        "updated_at": c.updated_at,
-    }
+# Columns holding a domain enum: written as its value, read back as the member (an unknown value
+# is a ValueError either way). Every other column is the record's attribute of the same name.
+_ENUM_COLUMNS: dict[str, type[StrEnum]] = {
+    "status": DocumentStatus,
+    "fx_quote": RateQuote,
+    "kind": CreditKind,
+    "source": AllocationSource,
+}
 
 
-def _invoice_row(i: Invoice) -> dict[str, Any]:
-    return {
-        "org_id": i.org_id,
-        "invoice_id": i.invoice_id,
-        "customer_id": i.customer_id,
-        "number": i.number,
-        "status": DocumentStatus(i.status).value,
-        "issue_date": i.issue_date,
-        "due_date": i.due_date,
-        "currency": i.currency,
-        "fx_rate": i.fx_rate,
-        "fx_quote": RateQuote(i.fx_quote).value,
-        "total": i.total,
-        "amount_due": i.amount_due,
-        "updated_at": i.updated_at,
-    }
+def _row(record: Record | Allocation, table: Table) -> dict[str, Any]:
+    """``record`` as a row of ``table``: for each column, the attribute of that name."""
+    row = {}
+    for name in table.c.keys():
+        value = getattr(record, name)
+        enum = _ENUM_COLUMNS.get(name)
+        row[name] = value if enum is None else enum(value).value
+    return row
 
 
-def _credit_row(c: Credit) -> dict[str, Any]:
-    return {
-        "org_id": c.org_id,
-        "credit_id": c.credit_id,
-        "kind": CreditKind(c.kind).value,
-        "customer_id": c.customer_id,
-        "number": c.number,
-        "status": DocumentStatus(c.status).value,
-        "date": c.date,
-        "currency": c.currency,
-        "fx_rate": c.fx_rate,
-        "fx_quote": RateQuote(c.fx_quote).value,
-        "total": c.total,
-        "remaining": c.remaining,
-        "updated_at": c.updated_at,
-    }
-
-
-def _allocation_row(a: Allocation) -> dict[str, Any]:
-    return {
-        "org_id": a.org_id,
-        "allocation_id": a.allocation_id,
-        "invoice_id": a.invoice_id,
-        "source": AllocationSource(a.source).value,
-        "source_id": a.source_id,
-        "amount": a.amount,
-        "date": a.date,
-    }
+def _record(cls: type[_R], row: Row[Any], **fields: Any) -> _R:
+    """A ``cls`` from a row of its table (each column the field of that name) and ``fields``."""
+    values = dict(row._mapping)
+    for name, enum in _ENUM_COLUMNS.items():
+        if name in values:
+            values[name] = enum(values[name])
+    return cls(**values, **fields)
 
 
 def _check_invoice_payments(invoice: Invoice) -> None:
@@ -150,17 +122,17 @@ def upsert_records(tx: Connection, records: Iterable[Record]) -> dict[str, int]:
     for record in records:
         if isinstance(record, Customer):
             _check_instant(record.updated_at, f"customer {record.customer_id}")
-            customer_rows.append(_customer_row(record))
+            customer_rows.append(_row(record, customers))
         elif isinstance(record, Invoice):
             _check_instant(record.updated_at, f"invoice {record.invoice_id}")
             _check_invoice_payments(record)
-            invoice_rows.append(_invoice_row(record))
+            invoice_rows.append(_row(record, invoices))
             if record.payments is not None:
                 invoice_allocs[(record.org_id, record.invoice_id)] = record.payments
         elif isinstance(record, Credit):
             _check_instant(record.updated_at, f"credit {record.credit_id}")
             _check_credit_allocations(record)
-            credit_rows.append(_credit_row(record))
+            credit_rows.append(_row(record, credits))
             key = (record.org_id, record.credit_id, CreditKind(record.kind).value)
             credit_allocs[key] = record.allocations
         else:
@@ -186,7 +158,7 @@ def upsert_records(tx: Connection, records: Iterable[Record]) -> dict[str, int]:
         where = and_(allocations.c.org_id == org_id, allocations.c.source == kind)
         delete_in(tx, allocations, where, allocations.c.source_id, ids)
     alloc_rows = [
-        _allocation_row(a)
+        _row(a, allocations)
         for group in (*invoice_allocs.values(), *credit_allocs.values())
         for a in group
     ]
@@ -238,75 +210,28 @@ def delete_records(
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _customer(row: Any) -> Customer:
-    return Customer(
-        org_id=row.org_id,
-        customer_id=row.customer_id,
-        name=row.name,
-        email=row.email,
-        is_active=bool(row.is_active),
-        updated_at=row.updated_at,
-    )
+def _sorted(found: Iterable[Allocation]) -> tuple[Allocation, ...]:
+    """Allocations by date, then allocation_id."""
+    return tuple(sorted(found, key=lambda a: (a.date, a.allocation_id)))
 
 
-def _allocation(row: Any) -> Allocation:
-    return Allocation(
-        org_id=row.org_id,
-        allocation_id=row.allocation_id,
-        invoice_id=row.invoice_id,
-        source=AllocationSource(row.source),
-        source_id=row.source_id,
-        amount=row.amount,
-        date=row.date,
-    )
-
-
-def _invoice(row: Any, payments: tuple[Allocation, ...] = ()) -> Invoice:
-    return Invoice(
-        org_id=row.org_id,
-        invoice_id=row.invoice_id,
-        customer_id=row.customer_id,
-        number=row.number,
-        status=DocumentStatus(row.status),
-        issue_date=row.issue_date,
-        due_date=row.due_date,
-        currency=row.currency,
-        fx_rate=row.fx_rate,
-        fx_quote=RateQuote(row.fx_quote),
-        total=row.total,
-        amount_due=row.amount_due,
-        updated_at=row.updated_at,
-        payments=payments,
-    )
-
-
-def _credit(row: Any, allocs: tuple[Allocation, ...] = ()) -> Credit:
-    return Credit(
-        org_id=row.org_id,
-        credit_id=row.credit_id,
-        kind=CreditKind(row.kind),
-        customer_id=row.customer_id,
-        number=row.number,
-        status=DocumentStatus(row.status),
-        date=row.date,
-        currency=row.currency,
-        fx_rate=row.fx_rate,
-        fx_quote=RateQuote(row.fx_quote),
-        total=row.total,
-        remaining=row.remaining,
-        updated_at=row.updated_at,
-        allocations=allocs,
-    )
-
-
-def _alloc_order(a: Allocation) -> tuple[date, str]:
-    return (a.date, a.allocation_id)
+def _documents(
+    tx: Connection, table: Table, org_id: str, *, open_only: bool, balance: str
+) -> list[Row[Any]]:
+    """An org's rows of ``table`` (invoices or credits); ``open_only``: only those with
+    ``status == open`` and ``balance`` (the column left to pay or apply) ``> 0``, in SQL."""
+    query = select(table).where(table.c.org_id == org_id)
+    if open_only:
+        query = query.where(
+            table.c.status == DocumentStatus.OPEN.value, as_number(table.c[balance]) > 0
+        )
+    return list(tx.execute(query))
 
 
 def load_customers(tx: Connection, org_id: str) -> list[Customer]:
     """Every customer of an org, sorted by customer_id."""
     rows = tx.execute(select(customers).where(customers.c.org_id == org_id))
-    return sorted((_customer(r) for r in rows), key=lambda c: c.customer_id)
+    return sorted((_record(Customer, r) for r in rows), key=lambda c: c.customer_id)
 
 
 def load_invoices(
@@ -318,12 +243,7 @@ def load_invoices(
     sorted by date then allocation_id). ``open_only``: only receivables (``status == open`` and
     ``amount_due > 0``), filtered in SQL.
     """
-    query = select(invoices).where(invoices.c.org_id == org_id)
-    if open_only:
-        query = query.where(
-            invoices.c.status == DocumentStatus.OPEN.value, as_number(invoices.c.amount_due) > 0
-        )
-    rows = list(tx.execute(query))
+    rows = _documents(tx, invoices, org_id, open_only=open_only, balance="amount_due")
     payments: dict[str, list[Allocation]] = {}
     if with_allocations:
         alloc_query = select(allocations).where(
@@ -331,9 +251,9 @@ def load_invoices(
             allocations.c.source == AllocationSource.PAYMENT.value,
         )
         for arow in tx.execute(alloc_query):
-            payments.setdefault(arow.invoice_id, []).append(_allocation(arow))
+            payments.setdefault(arow.invoice_id, []).append(_record(Allocation, arow))
     found = [
-        _invoice(r, tuple(sorted(payments.get(r.invoice_id, ()), key=_alloc_order))) for r in rows
+        _record(Invoice, r, payments=_sorted(payments.get(r.invoice_id, ()))) for r in rows
     ]
     return sorted(found, key=lambda i: i.invoice_id)
 
@@ -347,21 +267,16 @@ def load_credits(
     source_id = its id; sorted by date then allocation_id). ``open_only``: only those still
     reducing a balance (``status == open`` and ``remaining > 0``), filtered in SQL.
     """
-    query = select(credits).where(credits.c.org_id == org_id)
-    if open_only:
-        query = query.where(
-            credits.c.status == DocumentStatus.OPEN.value, as_number(credits.c.remaining) > 0
-        )
-    rows = list(tx.execute(query))
+    rows = _documents(tx, credits, org_id, open_only=open_only, balance="remaining")
     allocs: dict[tuple[str, str], list[Allocation]] = {}
     if with_allocations:
         # A credit's own applications: payments onto invoices count only for credits of
         # kind ``payment`` (QuickBooks), whose id they carry as source_id.
         alloc_query = select(allocations).where(allocations.c.org_id == org_id)
         for arow in tx.execute(alloc_query):
-            allocs.setdefault((arow.source, arow.source_id), []).append(_allocation(arow))
+            allocs.setdefault((arow.source, arow.source_id), []).append(_record(Allocation, arow))
     found = [
-        _credit(r, tuple(sorted(allocs.get((r.kind, r.credit_id), ()), key=_alloc_order)))
+        _record(Credit, r, allocations=_sorted(allocs.get((r.kind, r.credit_id), ())))
         for r in rows
     ]
     return sorted(found, key=lambda c: c.credit_id)

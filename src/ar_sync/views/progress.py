@@ -8,7 +8,6 @@ in a captured stderr, and the org's live line says it is waiting until the next 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import TracebackType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,12 +49,7 @@ class SyncProgressDisplay:
         self._progress.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._progress.stop()
 
     def _task(self, org: Org) -> TaskID:
