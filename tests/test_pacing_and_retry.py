@@ -30,15 +30,50 @@ def test_sixty_one_calls_wait_for_the_window_to_slide():
     )
 
 
-def test_exhausted_budget_holds_the_next_call_for_a_window():
+def test_a_spent_budget_waits_only_until_our_oldest_call_leaves_the_window():
+    # The ledger's minute window was shared (``connect`` made calls just before the sync): it
+    # says 0 remaining after our 50th call at 12.25 s. The next call waits until our first
+    # call is a minute old (60 s), not a whole minute from now (72.25 s).
+    clock = FakeClock(start=0.0)
+    pacer = RequestPacer(RateLimits(per_window=59, window_seconds=60, concurrent=5),
+                         clock=clock, sleep=clock.sleep)
+    for _ in range(50):
+        with pacer.slot():
+            clock.now += 0.25
+    pacer.exhausted()
+    with pacer.slot():
+        assert clock.now == 60.0
+    assert clock.sleeps == [60.0 - 12.5]
+    # Our window now holds 50 calls (the 2nd to the 51st): 9 more go without waiting.
+    for _ in range(9):
+        with pacer.slot():
+            pass
+    assert clock.sleeps == [47.5]
+
+
+def test_a_spent_budget_with_retry_after_waits_that_long():
+    clock = FakeClock(start=1000.0)
+    pacer = RequestPacer(RateLimits(per_window=60, window_seconds=60, concurrent=5),
+                         clock=clock, sleep=clock.sleep)
+    with pacer.slot():
+        clock.now += 1.0
+    pacer.exhausted(retry_after=7.0)
+    with pacer.slot():
+        assert clock.now == 1008.0
+    assert clock.sleeps == [7.0]
+
+
+def test_a_spent_budget_with_none_of_our_calls_in_the_window_waits_for_nothing():
     clock = FakeClock(start=1000.0)
     pacer = RequestPacer(RateLimits(per_window=60, window_seconds=60, concurrent=5),
                          clock=clock, sleep=clock.sleep)
     with pacer.slot():
         pass
+    clock.now += 61.0
     pacer.exhausted()
     with pacer.slot():
-        assert clock.now == 1060.0
+        assert clock.now == 1061.0
+    assert clock.sleeps == []
 
 
 def test_no_more_than_the_concurrent_limit_in_flight():

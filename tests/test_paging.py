@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -158,10 +159,45 @@ def test_a_full_pull_resumed_by_a_later_sync_catches_up_on_documents_closed_mean
                                   started_at=first_started, page_size=10)
     committed = next(interrupted).state  # one page committed, then the sync died
     interrupted.close()
+    resumed_from = len(ledger.requests)  # the page fetched ahead died with the sync
     # Between the two syncs r00002 (already read as open) is paid.
     ledger.rows["r00002"] = Row("r00002", STARTED - timedelta(minutes=30), open=False)
     pages, seen = _read(ledger, state=committed)
     assert seen[-1] == "r00002"  # read again after the open rows, now closed
-    assert [r.mode for r in ledger.requests[1:]] == [FULL, FULL, INCREMENTAL]
+    assert [r.mode for r in ledger.requests[resumed_from:]] == [FULL, FULL, INCREMENTAL]
     assert ledger.requests[-1].since == first_started - timedelta(minutes=2)
     assert pages[-1].state["mode"] == INCREMENTAL
+
+
+def test_the_next_page_is_fetched_while_the_caller_still_holds_this_one():
+    ledger = FakeLedger(_rows(25), page_size=10)
+    second_asked = threading.Event()
+    ledger.hook = lambda led, n: second_asked.set() if n == 2 else None
+    pages = watermark_pages(ledger.fetch, row_key=_key, state=None, started_at=STARTED,
+                            page_size=10)
+    first = next(pages)
+    # Page 1 is not yet committed (the caller has not come back), yet page 2 is on its way.
+    assert second_asked.wait(timeout=30)
+    assert [r.id for r in first.rows] == [f"r{n:05d}" for n in range(10)]
+    rest = list(pages)
+    assert [len(p.rows) for p in rest] == [10, 7]  # each keyset page re-reads one row
+    assert [p.mode for p in [first, *rest]] == [FULL, FULL, FULL]
+    assert len(ledger.requests) == 3  # nothing fetched twice, nothing after the short page
+
+
+def test_a_failed_fetch_ahead_surfaces_at_its_own_page_after_the_pages_before_it():
+    ledger = FakeLedger(_rows(35), page_size=10)
+
+    def failing(request: PageRequest) -> list[Row]:
+        if len(ledger.requests) == 2:  # the third request
+            ledger.requests.append(request)
+            raise FatalSourceError("the ledger said no")
+        return ledger.fetch(request)
+
+    pages = watermark_pages(failing, row_key=_key, state=None, started_at=STARTED,
+                            page_size=10)
+    got = [next(pages), next(pages)]
+    assert [p.rows[0].id for p in got] == ["r00000", "r00009"]
+    with pytest.raises(FatalSourceError, match="the ledger said no"):
+        next(pages)
+    assert len(ledger.requests) == 3

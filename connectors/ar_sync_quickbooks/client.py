@@ -46,6 +46,7 @@ from oauthlib.oauth2.rfc6749.errors import InsecureTransportError
 from quickbooks import QuickBooks
 from quickbooks.exceptions import AuthorizationException, QuickbooksException
 
+from ar_sync.connect.oauth import reconnect_hint
 from ar_sync.connector import CallStats, CredentialVault
 from ar_sync.errors import (
     ArSyncError,
@@ -54,7 +55,6 @@ from ar_sync.errors import (
     FatalSourceError,
     RetriableSourceError,
 )
-from ar_sync.connect.oauth import reconnect_hint
 from ar_sync.sync.pacing import RateLimits, RequestPacer
 from ar_sync.sync.retry import RetryPolicy, call_with_retries
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts, timed_out
@@ -279,6 +279,7 @@ class QuickBooksClient:
         self._clock = clock
         self._pacer = RequestPacer(limits)
         self._lock = threading.RLock()
+        self._call_lock = threading.Lock()
         self._auth: AuthClient | None = None
         self._qb: _ObservedQuickBooks | None = None
 
@@ -348,9 +349,18 @@ class QuickBooksClient:
 
     # -- calls ----------------------------------------------------------------------------
     def call(self, endpoint: str, fn: Callable[[QuickBooks], T]) -> T:
-        """Run ``fn(qb)`` paced, refreshed when due or on a 401, translated and retried."""
+        """Run ``fn(qb)`` paced, refreshed when due or on a 401, translated and retried.
+
+        Calls go one at a time (a sync fetching its next page on a worker thread and its own
+        thread may both call): they share one requests session and one token rotation. Waits
+        between retries hold nothing."""
+
+        def attempt() -> T:
+            with self._call_lock:
+                return self._attempt(endpoint, fn)
+
         return call_with_retries(
-            lambda: self._attempt(endpoint, fn),
+            attempt,
             policy=self._retry,
             endpoint=endpoint,
             on_retry=self.stats.retrying,

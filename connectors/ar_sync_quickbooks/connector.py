@@ -177,7 +177,9 @@ class QuickBooksConnector:
     def __init__(self, org: Org, client: QuickBooksClient) -> None:
         self.org = org
         self.client = client
-        self._cdc: dict[str, CdcAnswer] = {}  # changedSince -> the all-entity answer
+        # changedSince -> the all-entity answer, less the entities already read (at most
+        # CDC_CAP objects: a larger answer is split, never kept)
+        self._cdc: dict[str, CdcAnswer] = {}
 
     @property
     def stats(self) -> CallStats:
@@ -224,8 +226,10 @@ class QuickBooksConnector:
             assert cursor.watermark is not None
             answer = self._changes(spec, cursor.watermark - START_OVERLAP)
             if answer is not None:
-                records, skipped = self._map_rows(spec, answer.rows[spec.entity])
-                deleted = answer.deleted[spec.entity]
+                # Each stream takes its entity's part of a shared answer out of it, so the
+                # cached answer holds only what streams still to come will read.
+                records, skipped = self._map_rows(spec, answer.rows.pop(spec.entity, []))
+                deleted = answer.deleted.pop(spec.entity, [])
                 yield Page(
                     stream=stream,
                     records=tuple(records),
@@ -254,10 +258,7 @@ class QuickBooksConnector:
     def _query_pages(
         self, spec: StreamSpec, state: StreamState | None, *, started_at: datetime
     ) -> Iterator[Page]:
-        modes: list[str] = []  # the mode of each request, so of each page yielded below
-
         def fetch(request: PageRequest) -> list[dict[str, Any]]:
-            modes.append(request.mode)
             answer = self.client.query(select_statement(spec, request))
             rows = answer.get(spec.entity) or []
             return rows if isinstance(rows, list) else []
@@ -271,17 +272,19 @@ class QuickBooksConnector:
         for fetched in watermark_pages(
             fetch, row_key=row_key, state=state, started_at=started_at, page_size=PAGE_SIZE
         ):
-            rows = fetched.rows
-            if modes[-1] == FULL and spec.open_row is not None:
+            rows, page_state = fetched.rows, fetched.state
+            if fetched.mode == FULL and spec.open_row is not None:
                 # Paging saw every row (page length, keyset); only open ones are stored.
                 rows = [row for row in rows if spec.open_row(row)]
             records, skipped = self._map_rows(spec, rows)
+            del fetched, rows  # the raw rows go before the page is committed
             yield Page(
                 stream=spec.name,
                 records=tuple(records),
-                state=fetched.state,
+                state=page_state,
                 skipped=tuple(skipped),
             )
+            del records, skipped
 
     def _map_rows(
         self, spec: StreamSpec, rows: list[dict[str, Any]]

@@ -40,6 +40,7 @@ from xero_python.exceptions import (
 from xero_python.identity import IdentityApi
 from xero_python.rest import RESTClientObject
 
+from ar_sync.connect.oauth import reconnect_hint
 from ar_sync.connector import CallStats, CredentialVault
 from ar_sync.errors import (
     ArSyncError,
@@ -48,7 +49,6 @@ from ar_sync.errors import (
     FatalSourceError,
     RetriableSourceError,
 )
-from ar_sync.connect.oauth import reconnect_hint
 from ar_sync.sync.pacing import RateLimits, RequestPacer
 from ar_sync.sync.retry import RetryPolicy, call_with_retries
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts, timed_out
@@ -235,6 +235,7 @@ class XeroClient:
         self._limits = limits
         self._retry = retry
         self._pacers: dict[str, RequestPacer] = {}
+        self._call_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         config = Configuration()
         # The first Configuration in a process is a shared default that ignores constructor
@@ -276,12 +277,23 @@ class XeroClient:
                 self._pacers[tenant_id] = RequestPacer(self._limits)
             return self._pacers[tenant_id]
 
+    def _call_lock(self, tenant_id: str | None) -> threading.Lock:
+        with self._lock:
+            return self._call_locks.setdefault(tenant_id or "", threading.Lock())
+
     def call(self, endpoint: str, fn: Callable[[], T], *, tenant_id: str | None = None) -> T:
-        """Run ``fn`` (one SDK call) paced, refreshed on 401, translated and retried."""
+        """Run ``fn`` (one SDK call) paced, refreshed on 401, translated and retried.
+
+        Calls for one tenant go one at a time (a sync fetching its next page on a worker
+        thread and its own thread may both call): the SDK keeps the last response, whose rate
+        limit headers are read, and refreshes tokens, in shared state. Waits between retries
+        hold nothing."""
         pacer = self.pacer(tenant_id) if tenant_id else None
+        lock = self._call_lock(tenant_id)
 
         def attempt() -> T:
-            return self._attempt(endpoint, fn, pacer)
+            with lock:
+                return self._attempt(endpoint, fn, pacer)
 
         return call_with_retries(
             attempt, policy=self._retry, endpoint=endpoint, on_retry=self.stats.retrying
@@ -305,7 +317,14 @@ class XeroClient:
         if pacer is None:
             return fn()
         with pacer.slot():
-            result = fn()
+            try:
+                result = fn()
+            except RateLimitException as exc:
+                # Xero's Retry-After holds every caller of this tenant, not only this retry.
+                retry_after = _header(exc, "Retry-After")
+                if retry_after and exc.rate_limit != "day":
+                    pacer.exhausted(float(retry_after))
+                raise
         remaining = self._last_header("X-MinLimit-Remaining")
         if remaining is not None and remaining.strip() == "0":
             pacer.exhausted()

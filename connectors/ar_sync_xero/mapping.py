@@ -1,19 +1,38 @@
-"""Pure translation of xero-python models into ar-sync's domain records.
+"""Pure translation of Xero wire JSON into ar-sync's domain records.
 
-Each ``*_from_xero`` function takes one SDK model (already deserialised, money as ``Decimal``)
-and returns a domain record, or ``None`` for documents that are not receivables at all (``ACCPAY``
-bills, supplier credit notes, spend-money overpayments). A record that cannot be understood raises
-``DataError`` naming it; the connector counts it and goes on. So does one with an amount the
-store cannot hold (``money.check_storable``: more than 4 decimal places), rather than failing
-the whole page when it is written.
+Each ``*_from_xero`` function takes one record of a list page as Xero sends it, parsed with
+``json.loads(..., parse_float=Decimal)`` (so money is ``Decimal``), and returns a domain record,
+or ``None`` for documents that are not receivables at all (``ACCPAY`` bills, supplier credit
+notes, spend-money overpayments). The SDK's per-record model deserialiser is not involved: it
+cost half of a sync's CPU. What it checked and the mapping relies on is checked here the same
+way, so a record it would have refused is still refused, alone:
+
+- dates and instants are ``/Date(1518685950940+0000)/`` (epoch milliseconds, UTC; the offset
+  is informational): a ``Date`` is that instant's UTC calendar day, as xero-python's
+  ``date[ms-format]`` deserialiser has it; any other form is refused as the SDK refuses it;
+- enums are strict, with the SDK's own value lists (``xero_python.accounting.models``:
+  ``Invoice.type``/``status``, ``CreditNote``, ``Overpayment``, ``Prepayment``,
+  ``Contact.contact_status``, ``Payment.status``, the ``CurrencyCode`` enum): an unknown
+  ``Status`` or ``CurrencyCode`` is a ``DataError`` for that record, never a lost page;
+- amounts are ``Decimal`` (a JSON integer too), finite and storable.
+
+A record that cannot be understood raises ``DataError`` naming it; the connector counts it and
+goes on. So does one with an amount the store cannot hold (``money.check_storable``: more than
+4 decimal places), rather than failing the whole page when it is written. ``org_from_xero`` and
+``trial_balance_amount`` take the SDK's models: they are one call each, not per record.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
+
+from xero_python.accounting.models import CurrencyCode
 
 from ar_sync.domain import (
     Allocation,
@@ -33,6 +52,8 @@ from ar_sync_xero.timezones import iana_timezone
 
 PLATFORM = "xero"
 
+Json = Mapping[str, Any]
+
 # Xero statuses shared by invoices and credits. AUTHORISED is the only state that is owed.
 _STATUS = {
     "DRAFT": DocumentStatus.DRAFT,
@@ -42,6 +63,18 @@ _STATUS = {
     "VOIDED": DocumentStatus.VOIDED,
     "DELETED": DocumentStatus.DELETED,
 }
+# The values each SDK model's setter accepts (xero-python 15.x, accounting/models/*.py).
+_INVOICE_TYPES = frozenset({"ACCPAY", "ACCPAYCREDIT", "APOVERPAYMENT", "APPREPAYMENT", "ACCREC",
+                            "ACCRECCREDIT", "AROVERPAYMENT", "ARPREPAYMENT"})
+_CREDIT_NOTE_TYPES = frozenset({"ACCPAYCREDIT", "ACCRECCREDIT"})
+_OVERPAYMENT_TYPES = frozenset({"RECEIVE-OVERPAYMENT", "SPEND-OVERPAYMENT", "AROVERPAYMENT"})
+_PREPAYMENT_TYPES = frozenset({"RECEIVE-PREPAYMENT", "SPEND-PREPAYMENT", "ARPREPAYMENT",
+                               "APPREPAYMENT"})
+_DOCUMENT_STATUSES = frozenset(_STATUS)  # Invoice and CreditNote
+_PAYMENT_DOCUMENT_STATUSES = frozenset({"AUTHORISED", "PAID", "VOIDED"})  # Over-/Prepayment
+_CONTACT_STATUSES = frozenset({"ACTIVE", "ARCHIVED", "GDPRREQUEST"})
+_PAYMENT_STATUSES = frozenset({"AUTHORISED", "DELETED"})
+_CURRENCIES = frozenset(code.value for code in CurrencyCode)
 
 _RECEIVABLE_CREDIT_TYPES = {
     "ACCRECCREDIT": CreditKind.CREDIT_NOTE,
@@ -57,6 +90,25 @@ _ALLOCATION_SOURCE = {
     CreditKind.PREPAYMENT: AllocationSource.PREPAYMENT,
 }
 
+_MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{2,4})?\)/")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def ms_instant(text: Any) -> datetime | None:
+    """``/Date(1518685950940+0000)/`` as an aware UTC datetime, exact to the millisecond;
+    None when ``text`` is not in that form."""
+    match = _MS_DATE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    return _EPOCH + timedelta(milliseconds=int(match.group(1)))
+
+
+@lru_cache(maxsize=4096)
+def _ms_day(text: str) -> date | None:
+    """``ms_instant(text)``'s UTC calendar day (documents share few distinct dates: cached)."""
+    moment = ms_instant(text)
+    return None if moment is None else moment.date()
+
 
 def _text(value: Any) -> str | None:
     """An SDK enum or string as plain text (enums carry their wire value in ``.value``)."""
@@ -65,30 +117,105 @@ def _text(value: Any) -> str | None:
     return str(getattr(value, "value", value))
 
 
-def _status(value: Any, record_id: str) -> DocumentStatus:
-    status = _STATUS.get(_text(value) or "")
-    if status is None:
-        raise DataError(f"unknown status {_text(value)!r}", record_id=record_id)
-    return status
+def _id(row: Json, field: str, what: str) -> str:
+    value = row.get(field)
+    if value in (None, ""):
+        raise DataError(f"missing {field}", record_id=what)
+    return str(value)
 
 
-def _required(value: Any, field: str, record_id: str) -> Any:
+def _required(row: Json, field: str, record_id: str) -> Any:
+    value = row.get(field)
     if value is None:
         raise DataError(f"missing {field}", record_id=record_id)
     return value
 
 
-def _utc(moment: datetime, record_id: str) -> datetime:
-    if moment.tzinfo is None:
-        raise DataError("UpdatedDateUTC has no timezone", record_id=record_id)
-    return moment.astimezone(UTC)
+def _object(row: Json, field: str, record_id: str) -> Json:
+    value = _required(row, field, record_id)
+    if not isinstance(value, Mapping):
+        raise DataError(f"{field} is not an object", record_id=record_id)
+    return value
 
 
-def _rate(value: Decimal | None, record_id: str) -> Decimal:
+def _enum(row: Json, field: str, allowed: frozenset[str], record_id: str) -> str | None:
+    """``row[field]``, which must be one of ``allowed`` when present (as the SDK requires)."""
+    value = row.get(field)
+    if value in (None, ""):
+        return None
+    if value not in allowed:
+        raise DataError(f"unknown {field} {value!r}", record_id=record_id)
+    return str(value)
+
+
+def _status(row: Json, allowed: frozenset[str], record_id: str) -> DocumentStatus:
+    value = _enum(row, "Status", allowed, record_id)
+    if value is None:
+        raise DataError("unknown status None", record_id=record_id)
+    return _STATUS[value]
+
+
+def _currency(row: Json, base_currency: str, record_id: str) -> str:
+    return _enum(row, "CurrencyCode", _CURRENCIES, record_id) or base_currency
+
+
+def _instant(row: Json, field: str, record_id: str, *, label: str | None = None) -> datetime:
+    """A required ``/Date(ms)/`` instant field, UTC; ``label`` names it in messages."""
+    name = label or field
+    text = row.get(field)
+    if text is None:
+        raise DataError(f"missing {name}", record_id=record_id)
+    moment = ms_instant(text)
+    if moment is None:
+        raise DataError(f"{name} is not a Xero date: {text!r}", record_id=record_id)
+    return moment
+
+
+def _day(row: Json, field: str, record_id: str, *, label: str | None = None) -> date:
+    """A required ``/Date(ms)/`` date field: the instant's UTC calendar day."""
+    text = row.get(field)
+    day = _ms_day(text) if isinstance(text, str) else None
+    return day if day is not None else _instant(row, field, record_id, label=label).date()
+
+
+def _optional_day(row: Json, field: str, record_id: str) -> date | None:
+    return _day(row, field, record_id) if row.get(field) is not None else None
+
+
+def _amount(row: Json, field: str, record_id: str, *, label: str | None = None,
+            default: Decimal | None = None, places: int | None = None) -> Decimal:
+    """``row[field]`` as a storable ``Decimal`` (``default`` when absent; else DataError);
+    ``label`` names it in messages (``Payments[].Amount``)."""
+    name = label or field
+    value = row.get(field)
+    if value is None:
+        if default is None:
+            raise DataError(f"missing {name}", record_id=record_id)
+        value = default
+    if not isinstance(value, Decimal):
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise DataError(f"{name} is not an amount: {value!r}", record_id=record_id)
+        try:
+            value = Decimal(value)
+        except ArithmeticError:
+            raise DataError(f"{name} is not an amount: {value!r}", record_id=record_id) from None
+    if places is None:
+        return check_storable(value, name, record_id=record_id)
+    return check_storable(value, name, record_id=record_id, places=places)
+
+
+def _rate(row: Json, record_id: str) -> Decimal:
     """Xero omits CurrencyRate (or sends 1) for base-currency documents."""
-    if value in (None, 0):
+    if row.get("CurrencyRate") in (None, 0):
         return Decimal(1)
-    return check_storable(Decimal(value), "CurrencyRate", record_id=record_id, places=RATE_PLACES)
+    return _amount(row, "CurrencyRate", record_id, places=RATE_PLACES)
+
+
+def _list(row: Json, field: str, record_id: str) -> list[Json]:
+    value = row.get(field) or ()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, Mapping) for v in value):
+        raise DataError(f"{field} is not a list of objects", record_id=record_id)
+    return list(value)
 
 
 def org_from_xero(
@@ -107,68 +234,69 @@ def org_from_xero(
     )
 
 
-def customer_from_xero(contact: Any, *, org_id: str, base_currency: str = "") -> Customer:
+def customer_from_xero(contact: Json, *, org_id: str, base_currency: str = "") -> Customer:
     """A contact; ``base_currency`` is accepted so every mapper has one signature."""
-    contact_id = _required(contact.contact_id, "ContactID", "contact")
+    contact_id = _id(contact, "ContactID", "contact")
+    status = _enum(contact, "ContactStatus", _CONTACT_STATUSES, contact_id)
     return Customer(
         org_id=org_id,
-        customer_id=str(contact_id),
-        name=contact.name or "",
-        email=contact.email_address or None,
-        is_active=_text(contact.contact_status) in (None, "ACTIVE"),
-        updated_at=_utc(contact.updated_date_utc, str(contact_id))
-        if contact.updated_date_utc
+        customer_id=contact_id,
+        name=str(contact.get("Name") or ""),
+        email=str(contact.get("EmailAddress") or "") or None,
+        is_active=status in (None, "ACTIVE"),
+        updated_at=_instant(contact, "UpdatedDateUTC", contact_id)
+        if contact.get("UpdatedDateUTC") is not None
         else None,
     )
 
 
-def invoice_from_xero(invoice: Any, *, org_id: str, base_currency: str) -> Invoice | None:
+def invoice_from_xero(invoice: Json, *, org_id: str, base_currency: str) -> Invoice | None:
     """A sales invoice, or None for anything that is not ``ACCREC``."""
-    record_id = str(_required(invoice.invoice_id, "InvoiceID", "invoice"))
-    if _text(invoice.type) != "ACCREC":
+    record_id = _id(invoice, "InvoiceID", "invoice")
+    if _enum(invoice, "Type", _INVOICE_TYPES, record_id) != "ACCREC":
         return None
-    status = _status(invoice.status, record_id)
-    issue_date: date = _required(invoice.date, "Date", record_id)
-    contact = _required(invoice.contact, "Contact", record_id)
-    total = check_storable(
-        invoice.total if invoice.total is not None else Decimal(0), "Total", record_id=record_id
-    )
+    status = _status(invoice, _DOCUMENT_STATUSES, record_id)
+    issue_date = _day(invoice, "Date", record_id)
+    contact = _object(invoice, "Contact", record_id)
+    total = _amount(invoice, "Total", record_id, default=Decimal(0))
     payments = tuple(
         Allocation(
             org_id=org_id,
-            allocation_id=str(payment.payment_id),
+            allocation_id=str(payment["PaymentID"]),
             invoice_id=record_id,
             source=AllocationSource.PAYMENT,
-            source_id=str(payment.payment_id),
-            amount=check_storable(
-                _required(payment.amount, "Payments[].Amount", record_id),
-                "Payments[].Amount",
-                record_id=record_id,
-            ),
-            date=_required(payment.date, "Payments[].Date", record_id),
+            source_id=str(payment["PaymentID"]),
+            amount=_amount(payment, "Amount", record_id, label="Payments[].Amount"),
+            date=_day(payment, "Date", record_id, label="Payments[].Date"),
         )
-        for payment in invoice.payments or ()
-        if payment.payment_id and _text(payment.status) != "DELETED"
+        for payment in _list(invoice, "Payments", record_id)
+        if payment.get("PaymentID")
+        and _enum(payment, "Status", _PAYMENT_STATUSES, record_id) != "DELETED"
     )
     return Invoice(
         org_id=org_id,
         invoice_id=record_id,
-        customer_id=str(_required(contact.contact_id, "Contact.ContactID", record_id)),
-        number=invoice.invoice_number or "",
+        customer_id=_contact_id(contact, record_id),
+        number=str(invoice.get("InvoiceNumber") or ""),
         status=status,
         issue_date=issue_date,
         # A draft may have no due date yet; it is not aged, so its date stands in.
-        due_date=invoice.due_date or issue_date,
-        currency=_text(invoice.currency_code) or base_currency,
-        fx_rate=_rate(invoice.currency_rate, record_id),
+        due_date=_optional_day(invoice, "DueDate", record_id) or issue_date,
+        currency=_currency(invoice, base_currency, record_id),
+        fx_rate=_rate(invoice, record_id),
         fx_quote=RateQuote.DOCUMENT_PER_BASE,
         total=total,
-        amount_due=check_storable(invoice.amount_due, "AmountDue", record_id=record_id)
-        if invoice.amount_due is not None
-        else total,
-        updated_at=_utc(_required(invoice.updated_date_utc, "UpdatedDateUTC", record_id), record_id),
+        amount_due=_amount(invoice, "AmountDue", record_id, default=total),
+        updated_at=_instant(invoice, "UpdatedDateUTC", record_id),
         payments=payments,
     )
+
+
+def _contact_id(contact: Json, record_id: str) -> str:
+    value = contact.get("ContactID")
+    if value in (None, ""):
+        raise DataError("missing Contact.ContactID", record_id=record_id)
+    return str(value)
 
 
 def fallback_allocation_id(
@@ -184,36 +312,44 @@ def fallback_allocation_id(
 
 
 def credit_from_xero(
-    document: Any, *, record_id: str, number: str, org_id: str, base_currency: str
+    document: Json,
+    *,
+    record_id: str,
+    number: str,
+    org_id: str,
+    base_currency: str,
+    types: frozenset[str],
+    statuses: frozenset[str],
 ) -> Credit | None:
-    """A credit note, overpayment or prepayment; None for the supplier-side kinds.
+    """A credit note, overpayment or prepayment; None for the supplier-side kinds. ``types``
+    and ``statuses`` are the values the SDK's model of the document accepts.
 
     Allocations flagged ``IsDeleted`` are left out; one without an ``AllocationID`` gets the id
     ``fallback_allocation_id`` makes (Xero leaves it out on overpayments and prepayments).
     """
-    kind = _RECEIVABLE_CREDIT_TYPES.get(_text(document.type) or "")
+    kind = _RECEIVABLE_CREDIT_TYPES.get(_enum(document, "Type", types, record_id) or "")
     if kind is None:
         return None
-    contact = _required(document.contact, "Contact", record_id)
+    contact = _object(document, "Contact", record_id)
     allocations: list[Allocation] = []
     seen: Counter[tuple[str, date, Decimal]] = Counter()
-    for allocation in document.allocations or ():
-        if allocation.invoice is None or allocation.is_deleted:
+    for allocation in _list(document, "Allocations", record_id):
+        invoice = allocation.get("Invoice")
+        deleted = allocation.get("IsDeleted")
+        if deleted is not None and not isinstance(deleted, bool):
+            raise DataError(f"IsDeleted is not a boolean: {deleted!r}", record_id=record_id)
+        if not isinstance(invoice, Mapping) or deleted:
             continue
-        invoice_id = str(allocation.invoice.invoice_id)
-        amount = check_storable(
-            _required(allocation.amount, "Allocations[].Amount", record_id),
-            "Allocations[].Amount",
-            record_id=record_id,
-        )
-        day = _required(allocation.date, "Allocations[].Date", record_id)
+        invoice_id = str(invoice.get("InvoiceID"))
+        amount = _amount(allocation, "Amount", record_id, label="Allocations[].Amount")
+        day = _day(allocation, "Date", record_id, label="Allocations[].Date")
         occurrence = seen[(invoice_id, day, amount)]
         seen[(invoice_id, day, amount)] += 1
         allocations.append(
             Allocation(
                 org_id=org_id,
                 allocation_id=str(
-                    allocation.allocation_id
+                    allocation.get("AllocationID")
                     or fallback_allocation_id(record_id, invoice_id, day, amount, occurrence)
                 ),
                 invoice_id=invoice_id,
@@ -223,53 +359,50 @@ def credit_from_xero(
                 date=day,
             )
         )
-    total = check_storable(
-        document.total if document.total is not None else Decimal(0), "Total", record_id=record_id
-    )
+    total = _amount(document, "Total", record_id, default=Decimal(0))
     return Credit(
         org_id=org_id,
         credit_id=record_id,
         kind=kind,
-        customer_id=str(_required(contact.contact_id, "Contact.ContactID", record_id)),
+        customer_id=_contact_id(contact, record_id),
         number=number,
-        status=_status(document.status, record_id),
-        date=_required(document.date, "Date", record_id),
-        currency=_text(document.currency_code) or base_currency,
-        fx_rate=_rate(document.currency_rate, record_id),
+        status=_status(document, statuses, record_id),
+        date=_day(document, "Date", record_id),
+        currency=_currency(document, base_currency, record_id),
+        fx_rate=_rate(document, record_id),
         fx_quote=RateQuote.DOCUMENT_PER_BASE,
         total=total,
-        remaining=check_storable(document.remaining_credit, "RemainingCredit", record_id=record_id)
-        if document.remaining_credit is not None
-        else total,
-        updated_at=_utc(_required(document.updated_date_utc, "UpdatedDateUTC", record_id), record_id),
+        remaining=_amount(document, "RemainingCredit", record_id, default=total),
+        updated_at=_instant(document, "UpdatedDateUTC", record_id),
         allocations=tuple(allocations),
     )
 
 
-def credit_note_from_xero(note: Any, *, org_id: str, base_currency: str) -> Credit | None:
-    record_id = str(_required(note.credit_note_id, "CreditNoteID", "credit note"))
-    number = note.credit_note_number or note.reference or ""
+def credit_note_from_xero(note: Json, *, org_id: str, base_currency: str) -> Credit | None:
+    record_id = _id(note, "CreditNoteID", "credit note")
+    number = str(note.get("CreditNoteNumber") or note.get("Reference") or "")
     return credit_from_xero(
-        note, record_id=record_id, number=number, org_id=org_id, base_currency=base_currency
+        note, record_id=record_id, number=number, org_id=org_id, base_currency=base_currency,
+        types=_CREDIT_NOTE_TYPES, statuses=_DOCUMENT_STATUSES,
     )
 
 
-def overpayment_from_xero(overpayment: Any, *, org_id: str, base_currency: str) -> Credit | None:
-    record_id = str(_required(overpayment.overpayment_id, "OverpaymentID", "overpayment"))
+def overpayment_from_xero(overpayment: Json, *, org_id: str, base_currency: str) -> Credit | None:
+    record_id = _id(overpayment, "OverpaymentID", "overpayment")
     return credit_from_xero(
-        overpayment,
-        record_id=record_id,
-        number=overpayment.reference or "",
-        org_id=org_id,
-        base_currency=base_currency,
+        overpayment, record_id=record_id, number=str(overpayment.get("Reference") or ""),
+        org_id=org_id, base_currency=base_currency,
+        types=_OVERPAYMENT_TYPES, statuses=_PAYMENT_DOCUMENT_STATUSES,
     )
 
 
-def prepayment_from_xero(prepayment: Any, *, org_id: str, base_currency: str) -> Credit | None:
-    record_id = str(_required(prepayment.prepayment_id, "PrepaymentID", "prepayment"))
-    number = prepayment.invoice_number or prepayment.reference or ""
+def prepayment_from_xero(prepayment: Json, *, org_id: str, base_currency: str) -> Credit | None:
+    record_id = _id(prepayment, "PrepaymentID", "prepayment")
+    number = str(prepayment.get("InvoiceNumber") or prepayment.get("Reference") or "")
     return credit_from_xero(
-        prepayment, record_id=record_id, number=number, org_id=org_id, base_currency=base_currency
+        prepayment, record_id=record_id, number=number, org_id=org_id,
+        base_currency=base_currency, types=_PREPAYMENT_TYPES,
+        statuses=_PAYMENT_DOCUMENT_STATUSES,
     )
 
 

@@ -470,7 +470,8 @@ def sandbox_serve(
     ] = None,
     generate: Annotated[
         str | None,
-        typer.Option(help="Generate a company instead, e.g. customers=40,invoices=400,seed=1.",
+        typer.Option(help="Generate a company instead, e.g. customers=40,invoices=400,seed=1 "
+                     "(add history_months=24 for two years of past documents).",
                      show_default=False),
     ] = None,
     port: Annotated[

@@ -247,3 +247,51 @@ class OrgRow:
     sandbox: bool
     last_sync: datetime | None  # UTC, the end of the latest successful sync
     open_ar: Decimal | None  # base currency, at the org's today; None before a sync finished
+
+
+class Trend(StrEnum):
+    """Which way a customer's days late moved (``ar_sync.aging.measures`` says by how much)."""
+
+    IMPROVING = "improving"  # paying earlier than before
+    STEADY = "steady"
+    WORSENING = "worsening"  # paying later than before
+
+
+@frozen
+class MonthMeasures:
+    """An org's collection measures for one calendar month ending ``month_end``; amounts in
+    ``base_currency``, days as ``Decimal`` to one place (``ar_sync.aging.measures`` defines
+    each: ``month_measures``)."""
+
+    month_end: date
+    base_currency: str
+    receivables: Decimal  # the net receivables balance at month end (credits deducted)
+    credit_sales: Decimal  # invoices issued in the month
+    dso: Decimal  # days, count-back method
+    dso_capped: bool  # the balance outran the sales of every month counted back
+    overdue: Decimal  # open invoice amounts past due at month end
+    overdue_share: Decimal | None  # overdue / open invoice amounts, 0..1; None if none open
+    collected: Decimal  # cash applied to invoices in the month
+    invoices_paid: int  # invoices whose balance reached zero in the month
+    average_days_late: Decimal | None  # of those; negative = early; None if none paid
+
+
+@frozen
+class CustomerMeasures:
+    """One customer's payment record at ``as_of``; amounts in ``base_currency``, days as
+    ``Decimal`` to one place, negative = paid early (``ar_sync.aging.measures`` defines each:
+    ``customer_measures``). Fields about paid invoices are None, not zero, when there are none."""
+
+    customer_id: str
+    as_of: date
+    base_currency: str
+    invoices_paid: int  # paid in the 12 months up to as_of
+    average_days_late: Decimal | None
+    median_days_late: Decimal | None
+    recent_days_late: Decimal | None  # average, invoices paid in the last 3 months
+    earlier_days_late: Decimal | None  # average, invoices paid in the 12 months before those
+    trend_days: Decimal | None  # recent - earlier
+    trend: Trend | None
+    last_payment_date: date | None
+    largest_balance: Decimal  # the largest net balance at a month end in the window, or as_of
+    first_invoice_date: date | None

@@ -24,6 +24,7 @@ OAuth discovery read).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -44,10 +45,12 @@ from ar_sync.store import Store
 from ar_sync.store.locks import run_lock
 from ar_sync.store.orgs import get_org, list_orgs, save_org
 from ar_sync.store.records import load_customers
-from ar_sync.store.runs import last_sync_run
-from ar_sync.store.snapshots import save_snapshot
+from ar_sync.store.runs import RunStatus, last_sync_run
+from ar_sync.store.snapshots import save_snapshot, snapshot_follows_runs
 from ar_sync.sync import engine
 from ar_sync.sync.engine import SyncProgress, SyncResult
+
+log = logging.getLogger("ar_sync.jobs")
 
 if TYPE_CHECKING:  # a type only: the reads (``aging``, ``orgs``) start without tenacity
     from ar_sync.sync.retry import RetryNotice
@@ -110,6 +113,11 @@ def sync_org(
 ) -> SyncResult:
     """Sync one org, then store its aging snapshot, holding the org's run lock throughout.
 
+    The snapshot is skipped when it could not differ from the one already kept for the org's
+    today: the sync wrote and deleted nothing, and that snapshot was made after the previous
+    run ended (``_snapshot_is_current``). At 100,000 open documents this is what keeps a sync
+    with nothing new near its ledger calls alone.
+
     ``wait``: seconds to wait for another run of the org to end (None: ``OrgBusy`` at once); the
     lock is taken before the first ledger call, so a busy org costs none. ``full`` also re-reads
     every open document; the daily open-set re-read follows ``settings.open_set_every``.
@@ -124,8 +132,30 @@ def sync_org(
                 store, opened, now=now, progress=progress, full=full,
                 refresh_every=settings.open_set_every,
             )
-            snapshot_org(store, org.org_id, now=now())
+            moment = now()
+            if not _snapshot_is_current(store, org, result, now=moment):
+                snapshot_org(store, org.org_id, now=moment)
     return result
+
+
+def _snapshot_is_current(store: Store, org: Org, result: SyncResult, *, now: datetime) -> bool:
+    """Whether the default snapshot of ``org``'s today (at ``now``) already holds what a new
+    one would: ``result`` wrote and deleted nothing, and that day's snapshot follows every
+    earlier run (``store.snapshots.snapshot_follows_runs``)."""
+    if result.status != RunStatus.OK:
+        return False
+    changed = sum(result.counts.get(kind, 0) for kind in engine.WRITTEN_KINDS)
+    if changed or result.counts.get("deleted", 0):
+        return False
+    with store.reading() as tx:
+        current = snapshot_follows_runs(
+            tx, org.org_id, local_date(now, org.timezone), Basis.DUE, Scheme.DAYS,
+            besides=result.run_id,
+        )
+    if current:
+        log.debug("%s: nothing changed since the snapshot of %s; kept", org.name,
+                  local_date(now, org.timezone).isoformat())
+    return current
 
 
 def snapshot_org(store: Store, org_id: str, *, now: datetime) -> OrgAging:

@@ -122,7 +122,7 @@ def test_a_malformed_company_file_is_refused_with_the_field(cli, tmp_path, today
 
 def test_bad_generate_spec(cli):
     line = _one_line_error(cli("sandbox", "serve", "--generate", "customers=4,colour=red"))
-    assert line == "error: --generate: unknown key 'colour' (known: customers, invoices, seed)"
+    assert line == "error: --generate: unknown key 'colour' (known: customers, invoices, seed, history_months)"
 
 
 def test_a_real_connection_without_a_keyring_says_how_to_configure_one(cli, monkeypatch):

@@ -34,7 +34,8 @@ where                  assumption
 ``ledger.py``          a void of a note at the 4,000-character limit cuts "Voided - <note>"; the
                        sub-total line is the sales lines' sum before the discount
 ``reports.py``         the AgedReceivables shapes (documented, never recorded), inactive
-                       customers included, ``num_periods``/``aging_period`` honoured
+                       customers included, ``num_periods``/``aging_period`` honoured; a payment's
+                       line to an invoice dated after the payment applies from that invoice's date
 ``responses.py``       the 403 body; ``Retry-After`` on a 429 (also ``limits.py``)
 ``server.py``          how long a ``requestid`` is remembered (``rules.py``)
 =====================  ============================================================================

@@ -27,13 +27,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from ar_sync.sandbox.errors import RecordError
-from ar_sync_quickbooks.sandbox import checks, ledger, wire
+from ar_sync.sandbox.index import OrderedRows
+from ar_sync_quickbooks.sandbox import checks, ledger, query, wire
 from ar_sync_quickbooks.sandbox.company import Company, all_ids, build_company
 from ar_sync_quickbooks.sandbox.entities import ENTITIES, ordered
 from ar_sync_quickbooks.sandbox.responses import not_found_fault, stale_fault
 
+_T = TypeVar("_T")
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), Decimal, date, datetime})
 _DOCS = ("Invoice", "CreditMemo", "Payment")
 _READ_ONLY = {
     "Customer": {"Balance", "BalanceWithJobs", "FullyQualifiedName", "Level"},
@@ -102,21 +106,23 @@ class RealmBooks:
         self.tz = company.timezone
         self.home = company.home_currency
         self.records: dict[str, dict[str, dict[str, object]]] = {
-            entity: {str(r["Id"]): copy.deepcopy(r) for r in company.records(entity)}
+            entity: {str(r["Id"]): json_copy(r) for r in company.records(entity)}
             for entity in ENTITIES
         }
         self.tombstones: list[Tombstone] = []
         self.files: dict[str, bytes] = {}
         self._ids = itertools.count(max(all_ids(company), default=0) + 1)
+        # Per entity: by Id (``rows``, built on first use), and by ``query.paging_key`` with a
+        # sorted view per query filter (``ar_sync.sandbox.index``), built now: it parses every
+        # stamp once, which the latest stamp needs anyway. Writes keep both current.
+        self._by_id: dict[str, OrderedRows[dict[str, object]]] = {}
+        self._by_update: dict[str, OrderedRows[dict[str, object]]] = {
+            entity: self._index_by_update(entity) for entity in ENTITIES
+        }
         self._last = max(
-            (
-                wire.parse_instant(r["MetaData"]["LastUpdatedTime"], self.tz)  # type: ignore[index]
-                for entity in ENTITIES
-                for r in company.records(entity)
-            ),
+            (self._latest_stamp(entity) for entity in ENTITIES),
             default=datetime(2000, 1, 1, tzinfo=UTC),
         )
-        self._sorted: dict[str, list[dict[str, object]]] = {}
 
     @property
     def id(self) -> str:
@@ -140,11 +146,31 @@ class RealmBooks:
     def rows(self, entity: str) -> list[dict[str, object]]:
         """Every record of ``entity``, by Id ascending (numerically)."""
         with self.lock:
-            if entity not in self._sorted:
-                self._sorted[entity] = sorted(
-                    self.records[entity].values(), key=lambda r: int(str(r["Id"]))
+            table = self._by_id.get(entity)
+            if table is None:
+                table = self._by_id[entity] = OrderedRows(
+                    self.records[entity].values(), key=lambda r: (int(str(r["Id"])),)
                 )
-            return self._sorted[entity]
+            return table.all.rows
+
+    def by_update(self, entity: str) -> OrderedRows[dict[str, object]]:
+        """``entity``'s records by ``MetaData.LastUpdatedTime`` then Id (``query.paging_key``),
+        with the filtered views queries asked for; call with the lock held."""
+        return self._by_update[entity]
+
+    def _index_by_update(self, entity: str) -> OrderedRows[dict[str, object]]:
+        tz = self.tz
+        return OrderedRows(self.records[entity].values(), key=lambda r: query.paging_key(r, tz))
+
+    def _latest_stamp(self, entity: str) -> datetime:
+        """The latest ``LastUpdatedTime`` of ``entity`` (the year 2000 when it has none)."""
+        table = self._by_update[entity].all
+        present = table.position((1,), after=False)  # records with a readable stamp
+        if present < len(table.keys):  # an unreadable one: refused as parse_instant refuses it
+            for record in table.rows[present:]:
+                meta: dict[str, object] = record["MetaData"]  # type: ignore[assignment]
+                wire.parse_instant(meta["LastUpdatedTime"], self.tz)
+        return table.keys[present - 1][1] if present else datetime(2000, 1, 1, tzinfo=UTC)
 
     def snapshot(self) -> Company:
         """The books now, as a ``Company`` (what ``GET /_sandbox/state`` writes)."""
@@ -154,7 +180,7 @@ class RealmBooks:
                 info=copy.deepcopy(self.info),
                 preferences=copy.deepcopy(self.preferences),
                 **{
-                    field: tuple(ordered(ENTITIES[e], r) for r in copy.deepcopy(self.rows(e)))
+                    field: tuple(ordered(ENTITIES[e], json_copy(r)) for r in self.rows(e))
                     for field, e in (
                         ("customers", "Customer"),
                         ("invoices", "Invoice"),
@@ -237,9 +263,8 @@ class RealmBooks:
                 changes[(entity, record_id)] = None
                 self._apply(self._customer_of(current), changes, stamp)
             else:
-                del self.records["Attachable"][record_id]
+                self._moved("Attachable", self.records["Attachable"].pop(record_id), None)
                 self.files.pop(record_id, None)
-                self._sorted.pop("Attachable", None)
             self.tombstones.append(Tombstone(entity, record_id, wire.parse_instant(stamp, self.tz)))
             return {"domain": "QBO", "status": "Deleted", "Id": record_id}
 
@@ -506,24 +531,31 @@ class RealmBooks:
                 old = self.records[entity].get(str(record["Id"]))
                 record = copy.deepcopy(record)
                 if old is None:
-                    self._sorted.pop(entity, None)
+                    self._moved(entity, None, record)
                 elif key in changes or _content(old) != _content(record):
                     record["SyncToken"] = str(int(str(old["SyncToken"])) + 1)
                     record["MetaData"] = {
                         "CreateTime": old["MetaData"]["CreateTime"],  # type: ignore[index]
                         "LastUpdatedTime": stamp,
                     }
+                    self._moved(entity, old, record)
                 else:
                     record = old
                 self.records[entity][str(record["Id"])] = record
                 stored[key] = record
         for key, record in changes.items():
             if record is None:
-                del self.records[key[0]][key[1]]
-                self._sorted.pop(key[0], None)
-        for entity in ("Customer", *_DOCS):  # records were replaced: rebuild the order
-            self._sorted.pop(entity, None)
+                self._moved(key[0], self.records[key[0]].pop(key[1]), None)
         return stored
+
+    def _moved(
+        self, entity: str, old: dict[str, object] | None, new: dict[str, object] | None
+    ) -> None:
+        """Keep the built tables current: ``old`` leaves them, ``new`` enters them."""
+        for tables in (self._by_id, self._by_update):
+            table = tables.get(entity)
+            if table is not None:
+                table.replace(old, new)
 
     def _family(
         self, customer_id: str, changes: Mapping[tuple[str, str], dict[str, object] | None]
@@ -569,8 +601,28 @@ class RealmBooks:
                 "LastUpdatedTime": bump,
             }  # type: ignore[index]
         self.records["Attachable"][str(complete["Id"])] = complete
-        self._sorted.pop("Attachable", None)
+        self._moved("Attachable", old, complete)
         return complete
+
+
+def json_copy(value: _T) -> _T:
+    """A deep copy of JSON-shaped data: dicts and lists are copied, immutable values (str,
+    numbers, Decimal, dates, None) shared, anything else deep-copied. What ``copy.deepcopy``
+    gives for such data, faster (loading 150,000 records)."""
+    kind = type(value)
+    if kind in _IMMUTABLE:
+        return value
+    if kind is dict:
+        return {  # type: ignore[return-value]
+            key: item if type(item) in _IMMUTABLE else json_copy(item)
+            for key, item in value.items()  # type: ignore[attr-defined]
+        }
+    if kind is list:
+        return [  # type: ignore[return-value]
+            item if type(item) in _IMMUTABLE else json_copy(item)
+            for item in value  # type: ignore[attr-defined]
+        ]
+    return copy.deepcopy(value)
 
 
 def _check_deactivation(current: Mapping[str, object], record: Mapping[str, object]) -> None:

@@ -93,13 +93,10 @@ def changes(
     groups: list[dict[str, object]] = []
     budget = MAX_OBJECTS
     for entity in entities:
-        changed = []
-        for record in books.rows(entity):
-            updated = wire.parse_instant(record["MetaData"]["LastUpdatedTime"], books.tz)  # type: ignore[index]
-            if updated >= since:
-                changed.append((updated, int(str(record["Id"])), record))
-        changed.sort(key=lambda item: item[:2])
-        objects: list[object] = [record for _, _, record in changed]
+        # By LastUpdatedTime then Id, from the books' index: a bisection, not a scan.
+        table = books.by_update(entity).all
+        first, last = table.position((0, since), after=False), table.position((1,), after=False)
+        objects: list[object] = list(table.rows[first:last])
         deleted = sorted(
             (t for t in books.tombstones if t.entity == entity and t.deleted_at >= since),
             key=lambda t: (t.deleted_at, int(t.id)),

@@ -20,6 +20,13 @@ arguments give the same company, ids included. It holds:
   customer with a balance inactive, ruckus/quickbooks-ruby#390; one ends up so when a payment
   is deleted or voided after it was made inactive.)
 
+With ``history_months=N`` (default 0: none, the company byte for byte as without it) the N
+months before ``today`` hold settled invoices as ``ar_sync.sandbox.history`` plans them (paid on
+time or late by each customer's habit, part-paid, credited by a credit memo applied later by a
+zero-total payment, overpaid with the unapplied rest applied later to the next invoice, voided;
+in each customer's currency); every tenth customer is new (created 90 days before ``today``,
+no invoice older). History records are dated at least two days before ``today``.
+
 Every ``TxnDate`` is on or before ``today``, every payment before it; ``MetaData`` times are
 spread over the day of each record's last activity, written with the company's offset.
 """
@@ -30,8 +37,10 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from ar_sync.sandbox import history
 from ar_sync_quickbooks.sandbox import ledger, wire
 from ar_sync_quickbooks.sandbox.company import DEFAULT_TIMEZONE, Company, build_company
+from ar_sync_quickbooks.sandbox.wire import ZERO
 
 BUCKET_SEEDS = (-10, 15, 45, 75, 150)  # days overdue: current, 1-30, 31-60, 61-90, 91+
 TERMS_DAYS = 30
@@ -82,19 +91,22 @@ _ITEMS = (
 
 
 def generate_company(
-    *, customers: int, invoices: int, paid: int, seed: int, today: date
+    *, customers: int, invoices: int, paid: int, seed: int, today: date, history_months: int = 0
 ) -> Company:
-    """A complete, consistent company (see the module docstring)."""
+    """A complete, consistent company (see the module docstring); ``history_months`` (0: none,
+    and the company is exactly as without it) fills the months before ``today`` as
+    ``_Generator._history`` says."""
     if customers < 1:
         raise ValueError("customers must be at least 1")
-    if invoices < 0 or paid < 0:
-        raise ValueError("invoices and paid must not be negative")
-    return build_company(_Generator(random.Random(seed), today).document(customers, invoices, paid))
+    if invoices < 0 or paid < 0 or history_months < 0:
+        raise ValueError("invoices, paid and history_months must not be negative")
+    generator = _Generator(random.Random(seed), today, history_months)
+    return build_company(generator.document(customers, invoices, paid))
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, today: date) -> None:
-        self.rng, self.today = rng, today
+    def __init__(self, rng: random.Random, today: date, history_months: int = 0) -> None:
+        self.rng, self.today, self.history_months = rng, today, history_months
         self.tz = wire.zone(DEFAULT_TIMEZONE)
         self._ids = iter(range(1, 10**9))
         self.customers: list[dict[str, object]] = []
@@ -102,11 +114,14 @@ class _Generator:
         self.payments: list[dict[str, object]] = []
         self.memos: list[dict[str, object]] = []
         self._open: list[dict[str, object]] = []  # the open invoices (never fully paid)
+        # who gets the invoices and credits older than history.NEW_DAYS: with history, not the
+        # new customers (history.behaviour)
+        self._established: list[dict[str, object]] = []
         self._minute = 0
 
     def document(self, customers: int, invoices: int, paid: int) -> dict[str, object]:
         for index in range(customers):
-            self._customer(index)
+            self._customer(index, customers)
         for index in range(invoices):
             overdue = (
                 BUCKET_SEEDS[index] if index < len(BUCKET_SEEDS) else self.rng.randint(-30, 200)
@@ -120,6 +135,7 @@ class _Generator:
             self._credit_memo()
         for _ in range(max(1, customers // 6)):
             self._unapplied_payment()
+        self._history()
         for customer in self.customers:
             customer.pop("_rate", None)
         self._deactivate(customers // 10 if customers >= 10 else min(1, customers - 1))
@@ -174,7 +190,7 @@ class _Generator:
         last = self._stamp(updated) if updated and updated > created else first
         return {"CreateTime": first, "LastUpdatedTime": _later(first, last, self.tz)}
 
-    def _customer(self, index: int) -> None:
+    def _customer(self, index: int, customers: int) -> None:
         name = f"{_FIRST[index % len(_FIRST)]} {_SECOND[(index // len(_FIRST)) % len(_SECOND)]}"
         if index >= len(_FIRST) * len(_SECOND):
             name += f" {index // (len(_FIRST) * len(_SECOND)) + 1}"
@@ -187,6 +203,10 @@ class _Generator:
             },
             "MetaData": self._meta(self.today - timedelta(days=400 + index % 30)),
         }
+        if self.history_months and history.behaviour(index, customers) == "new":
+            customer["MetaData"] = self._meta(self.today - timedelta(days=history.NEW_DAYS))
+        else:
+            self._established.append(customer)
         if index % 7 == 3:
             currency, base = FOREIGN[(index // 7) % len(FOREIGN)]
             customer["CurrencyRef"] = {"value": currency}
@@ -226,14 +246,18 @@ class _Generator:
         self.invoices.append(invoice)
         return invoice
 
-    def _pay(self, invoice: dict[str, object], amount: Decimal, day: date) -> None:
+    def _pay(
+        self, invoice: dict[str, object], amount: Decimal, day: date, total: Decimal | None = None
+    ) -> dict[str, object]:
+        """A payment of ``total`` (default ``amount``) on ``day``, ``amount`` of it to
+        ``invoice``."""
         customer_id = invoice["CustomerRef"]["value"]  # type: ignore[index]
         payment = {
             "Id": self._id(),
             "TxnDate": day.isoformat(),
             "CustomerRef": {"value": customer_id},
             **({"ExchangeRate": invoice["ExchangeRate"]} if "ExchangeRate" in invoice else {}),
-            "TotalAmt": amount,
+            "TotalAmt": amount if total is None else total,
             "PaymentRefNum": str(self.rng.randint(1000, 99999)),
             "Line": [
                 {"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}
@@ -241,14 +265,29 @@ class _Generator:
             "MetaData": self._meta(day),
         }
         self.payments.append(payment)
-        invoice["MetaData"] = {
-            "CreateTime": invoice["MetaData"]["CreateTime"],  # type: ignore[index]
-            "LastUpdatedTime": _later(
-                invoice["MetaData"]["LastUpdatedTime"],  # type: ignore[index]
-                payment["MetaData"]["LastUpdatedTime"],  # type: ignore[index]
-                self.tz,
-            ),
+        self._touch(invoice, payment["MetaData"]["LastUpdatedTime"])  # type: ignore[index]
+        return payment
+
+    def _touch(self, record: dict[str, object], stamp: str) -> None:
+        """Move ``record``'s ``LastUpdatedTime`` to ``stamp`` if that is later."""
+        meta: dict[str, str] = record["MetaData"]  # type: ignore[assignment]
+        record["MetaData"] = {
+            "CreateTime": meta["CreateTime"],
+            "LastUpdatedTime": _later(meta["LastUpdatedTime"], stamp, self.tz),
         }
+
+    def _link(
+        self, payment: dict[str, object], record: dict[str, object], kind: str, amount: Decimal,
+        day: date,
+    ) -> None:
+        """Add a line applying ``amount`` of ``payment`` to ``record`` (a ``kind``: Invoice or
+        CreditMemo), edited on ``day``: both records' stamps move to that day."""
+        payment["Line"].append(  # type: ignore[attr-defined]
+            {"Amount": amount, "LinkedTxn": [{"TxnId": record["Id"], "TxnType": kind}]}
+        )
+        stamp = self._stamp(day)
+        self._touch(payment, stamp)
+        self._touch(record, stamp)
 
     def _payment_day(self, txn_date: date) -> date:
         latest = self.today - timedelta(days=1)
@@ -257,7 +296,7 @@ class _Generator:
         return txn_date + timedelta(days=self.rng.randint(0, (latest - txn_date).days))
 
     def _open_invoice(self, overdue: int, *, part_paid: bool) -> None:
-        customer = self.rng.choice(self.customers)
+        customer = self.rng.choice(self._established)
         txn_date = self.today - timedelta(days=overdue + TERMS_DAYS)
         invoice = self._invoice(customer, txn_date, self._amount())
         self._open.append(invoice)
@@ -267,18 +306,68 @@ class _Generator:
             self._pay(invoice, wire.cents(total * share), self._payment_day(txn_date))
 
     def _paid_invoice(self) -> None:
-        customer = self.rng.choice(self.customers)
+        customer = self.rng.choice(self._established)
         txn_date = self.today - timedelta(days=self.rng.randint(31, 400))
         invoice = self._invoice(customer, txn_date, self._amount())
         self._pay(invoice, invoice["Line"][0]["Amount"], self._payment_day(txn_date))  # type: ignore[index]
 
     def _voided_invoice(self, *, prior_note: bool) -> None:
-        customer = self.rng.choice(self.customers)
+        customer = self.rng.choice(self._established)
         txn_date = self.today - timedelta(days=self.rng.randint(5, 120))
-        invoice = self._invoice(customer, txn_date, Decimal("0.00"))
+        self._void(self._invoice(customer, txn_date, Decimal("0.00")), prior_note=prior_note)
+
+    @staticmethod
+    def _void(invoice: dict[str, object], *, prior_note: bool) -> None:
+        """Zero ``invoice`` (its total already 0) and note it voided, as QBO writes it."""
         note = f"Order {invoice['DocNumber']} cancelled by the customer" if prior_note else None
         invoice["PrivateNote"] = ledger.voided_note(note)
         invoice["Line"][0]["Description"] = "Voided"  # type: ignore[index]
+
+    def _history(self) -> None:
+        """The ``history_months`` before today as ``ar_sync.sandbox.history.plan_history``
+        plans them, every bill closed by today: paid (on time or late), part-paid, credited (a
+        credit memo applied on a later day by a zero-total payment linking both), overpaid (a
+        payment whose unapplied rest is applied later, by a line added to it, to the customer's
+        next invoice; what that cannot take stays unapplied) and voided, each in its customer's
+        currency."""
+        plan = history.plan_history(
+            self.rng, today=self.today, months=self.history_months, customers=len(self.customers)
+        )
+        for planned in plan:
+            customer = self.customers[planned.customer]
+            total = ZERO if planned.kind == "voided" else self._amount()
+            invoice = self._invoice(customer, planned.issued, total)
+            invoice["DueDate"] = planned.due.isoformat()
+            share = wire.cents(total * planned.share)
+            if planned.kind == "voided":
+                self._void(invoice, prior_note=False)
+                self._touch(invoice, self._stamp(planned.settled))
+            elif planned.kind == "part_paid" and planned.first:
+                self._pay(invoice, share, planned.first)
+                self._pay(invoice, total - share, planned.settled)
+            elif planned.kind == "credited" and planned.first and planned.applied:
+                # A zero-total payment linking both applies the memo (notes §3, citing
+                # docs.breadwinner.com/quickbooks/applying-credit-to-an-invoice).
+                memo = self._memo(customer, planned.first, share)
+                self._link(self._pay(invoice, share, planned.applied, ZERO), memo,
+                           "CreditMemo", share, planned.applied)
+                self._pay(invoice, total - share, planned.settled)
+            elif planned.kind == "overpaid" and planned.applied and planned.closed:
+                extra = max(Decimal("0.01"), share)
+                payment = self._pay(invoice, total, planned.settled, total + extra)
+                # The unapplied rest is applied later by editing the payment to tick the newer
+                # invoice (3P, QBO's receive-payment screen:
+                # help.noviams.com/en/articles/9875512-payment-applied-to-the-wrong-invoice);
+                # QBO keeps no date of that edit (reports.py, UNCONFIRMED).
+                after = self._invoice(customer, planned.applied, self._amount())
+                after["DueDate"] = (planned.applied + (planned.due - planned.issued)).isoformat()
+                applied = min(extra, after["Line"][0]["Amount"])  # type: ignore[index]
+                self._link(payment, after, "Invoice", applied, planned.applied)
+                rest = after["Line"][0]["Amount"] - applied  # type: ignore[index]
+                if rest > 0:
+                    self._pay(after, rest, planned.closed)
+            else:
+                self._pay(invoice, total, planned.settled)
 
     def _deactivate(self, count: int) -> None:
         """Make ``count`` customers that owe on open invoices inactive (the last ones to have
@@ -293,8 +382,14 @@ class _Generator:
                 customer["Active"] = False
 
     def _credit_memo(self) -> None:
-        customer = self.rng.choice(self.customers)
+        customer = self.rng.choice(self._established)
         txn_date = self.today - timedelta(days=self.rng.randint(1, 150))
+        self._memo(customer, txn_date)
+
+    def _memo(
+        self, customer: dict[str, object], txn_date: date, amount: Decimal | None = None
+    ) -> dict[str, object]:
+        """A credit memo for ``amount`` (default: 20.00 to 400.00) dated ``txn_date``."""
         self.memos.append(
             {
                 "Id": self._id(),
@@ -305,7 +400,7 @@ class _Generator:
                 "Line": [
                     {
                         "Description": "Credit for returned goods",
-                        "Amount": self._amount(20, 400),
+                        "Amount": self._amount(20, 400) if amount is None else amount,
                         "DetailType": "SalesItemLineDetail",
                         "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}},
                     }
@@ -313,6 +408,7 @@ class _Generator:
                 "MetaData": self._meta(txn_date),
             }
         )
+        return self.memos[-1]
 
     def _unapplied_payment(self) -> None:
         customer = self.rng.choice(self.customers)

@@ -8,11 +8,14 @@ Open items at ``D`` (documents dated after ``D`` are left out):
 - **unapplied credit memos**: ``-(TotalAmt - payment lines spending it dated <= D)``, aged from
   their ``TxnDate`` as if due that day;
 - **unapplied payments**: ``-UnappliedAmt`` (all of a payment's lines share its date), aged from
-  their ``TxnDate``.
+  their ``TxnDate``, plus what its lines apply to invoices dated after ``D``: a payment's
+  unapplied rest applied later to a newer invoice (a line added to the payment) is applied no
+  earlier than that invoice's date (UNCONFIRMED: QBO keeps no date of the edit).
 
-With no payment dated after ``D`` these are exactly ``Balance``, ``RemainingCredit`` and
-``UnappliedAmt``. Every amount is converted to home currency and rounded half-up to cents
-(``cents(amount * ExchangeRate)``) before it is added; totals are sums of rounded amounts.
+With no payment dated after ``D`` nor linking an invoice dated after it, these are exactly
+``Balance``, ``RemainingCredit`` and ``UnappliedAmt``. Every amount is converted to home
+currency and rounded half-up to cents (``cents(amount * ExchangeRate)``) before it is added;
+totals are sums of rounded amounts.
 
 Ageing: ``days = D - due``; ``<= 0`` is Current, then ``aging_period``-day buckets (default
 30) for ``num_periods`` periods (default 4): 1 - 30, 31 - 60, 61 - 90, and the last bucket
@@ -120,6 +123,7 @@ def open_items(
     day = aging.report_date
     names = {str(c["Id"]): str(c["DisplayName"]) for c in records["Customer"]}
     payments = [p for p in records["Payment"] if wire.parse_day(p["TxnDate"]) <= day]
+    invoice_days = {str(i["Id"]): wire.parse_day(i["TxnDate"]) for i in records["Invoice"]}
     applied = ledger.applications(payments)
     items = []
 
@@ -160,13 +164,27 @@ def open_items(
         if total - spent > 0:
             add(memo, "Credit Memo", wire.parse_day(memo["TxnDate"]), -total, -(total - spent))
     for payment in payments:
-        left = ledger.unapplied(payment)
+        left = ledger.unapplied(payment) + _applied_after(payment, invoice_days, day)
         if left > 0:
             add(payment, "Payment", wire.parse_day(payment["TxnDate"]), -payment["TotalAmt"], -left)  # type: ignore[operator]
     if aging.past_due is not None:
         items = [i for i in items if (aging.as_of - i.due_date).days >= aging.past_due]
     items.sort(key=lambda i: (i.due_date, i.txn_date, int(i.txn_id)))
     return items
+
+
+def _applied_after(
+    payment: Mapping[str, object], invoice_days: Mapping[str, date], day: date
+) -> Decimal:
+    """What ``payment``'s lines apply to invoices dated after ``day`` (module docstring)."""
+    return sum(
+        (
+            amount
+            for kind, txn_id, amount in ledger.payment_links(payment)
+            if kind == "Invoice" and invoice_days.get(txn_id, day) > day
+        ),
+        ZERO,
+    )
 
 
 def _money(value: Decimal) -> str:

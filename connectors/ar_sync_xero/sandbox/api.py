@@ -77,6 +77,8 @@ def list_records(key: str, call: ApiCall) -> Reply:
             call.query,
             call.request.headers.get("If-Modified-Since"),
             high_volume=call.high_volume,
+            table=state.table(key),
+            stable_fields=frozenset(RESOURCES[key].fields),  # not IsCustomer: it follows invoices
         )
         fragments = state.fragments(key, page.rows, page.variant)
     return call.envelope(key, fragments, page.pagination)

@@ -22,6 +22,12 @@ arguments give the same company, ids included. What it contains:
   poolwerx.freshdesk.com/support/solutions/articles/13000108203), nor ar-sync's aging, so
   the Trial Balance, the aged report and the aging still agree to the cent.
 
+With ``history_months=N`` (default 0: none, the company byte for byte as without it) the N
+months before ``today`` hold settled sales invoices as ``ar_sync.sandbox.history`` plans them
+(paid on time or late by each customer's habit, part-paid, credited by a credit note allocated
+on a later day, overpaid with the overpayment allocated later to the next invoice, voided; in
+NZD and AUD); every tenth customer is new: no invoice older than 90 days.
+
 Every date is before ``today`` and every ``UpdatedDateUTC`` is before ``today`` 00:00 UTC,
 spread over the day of the record's last activity so that pages of changes are distinct.
 """
@@ -35,6 +41,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import accumulate
 
+from ar_sync.sandbox import history
 from ar_sync_xero.sandbox.company import Company, build_company, midnight
 from ar_sync_xero.sandbox.ledger import cents
 from ar_sync_xero.sandbox.models import (
@@ -256,14 +263,19 @@ def generate_company(
     paid: int | None = None,
     seed: int = 7,
     today: date | None = None,
+    history_months: int = 0,
 ) -> Company:
     """A seeded company with exactly ``invoices`` open receivables; see the module docstring.
 
     ``paid`` (fully paid history invoices) defaults to ``invoices // 2``; ``today`` defaults to
-    the current date (then the result is deterministic only within that day).
+    the current date (then the result is deterministic only within that day). With
+    ``history_months`` (0: none, and the company is exactly as without it) the months before
+    ``today`` are filled as ``_history`` says.
     """
-    if customers < 1 or invoices < 0 or (paid is not None and paid < 0):
-        raise ValueError("customers must be at least 1; invoices and paid cannot be negative")
+    if customers < 1 or invoices < 0 or (paid is not None and paid < 0) or history_months < 0:
+        raise ValueError(
+            "customers must be at least 1; invoices, paid and history_months cannot be negative"
+        )
     today = today or date.today()
     paid = invoices // 2 if paid is None else paid
     build = _Builder(seed, today)
@@ -277,11 +289,17 @@ def generate_company(
     )
     people = [_customer(build, index) for index in range(customers)]
     suppliers = [_supplier(build, index) for index in range(max(2, customers // 8))]
-    _open_invoices(build, people, invoices)
-    _paid_history(build, people, paid)
+    # With history, new customers (history.behaviour) get no invoices older than NEW_DAYS.
+    established = [
+        c for i, c in enumerate(people)
+        if not history_months or history.behaviour(i, customers) != "new"
+    ]
+    _open_invoices(build, established, invoices)
+    _paid_history(build, established, paid)
     _other_statuses(build, people, max(1, invoices // 100))
     _bills(build, suppliers, max(2, invoices // 20))
     _credits(build, people, invoices)
+    _history(build, people, history_months)
     built = [_finish_invoice(build, raw) for raw in _numbered(build.invoices)]
     company_file = CompanyFile(
         Organisation=org,
@@ -500,6 +518,66 @@ def _credit(
         UpdatedDateUTC=build.stamp(last),
         **fields,
     )
+
+
+def _history(build: _Builder, people: list[_Customer], months: int) -> None:
+    """The ``months`` before today as ``ar_sync.sandbox.history.plan_history`` plans them, every
+    bill closed by today: paid (on time or late), part-paid, credited (a credit note allocated
+    on a later day), overpaid (an overpayment allocated later to the customer's next invoice,
+    any part it cannot take left unallocated) and voided, each in its customer's currency."""
+    plan = history.plan_history(
+        build.rng, today=build.today, months=months, customers=len(people)
+    )
+    for number, planned in enumerate(plan, start=1):
+        customer = people[planned.customer]
+        status = "VOIDED" if planned.kind == "voided" else "PAID"
+        raw = build.invoice(
+            customer.contact, customer.currency, planned.issued, planned.due, status
+        )
+        total = raw["Total"]
+        if planned.kind == "voided":
+            # Voided that day, with nothing paid: "Xero prevents you from voiding a paid
+            # document" (www.saasant.com/blog/xero-void-vs-delete/).
+            raw["last_activity"] = planned.settled
+        elif planned.kind == "part_paid" and planned.first is not None:
+            build.pay(raw, cents(total * planned.share), planned.first, "Part payment")
+            build.pay(raw, total - raw["paid"], planned.settled, "Balance")
+        elif planned.kind == "credited" and planned.first and planned.applied:
+            # An allocation has its own date, "the date the allocation is applied"
+            # (Allocation.Date in ../shared/specs/xero/xero_accounting.yaml).
+            allocation = build.allocate(raw, cents(total * planned.share), planned.applied)
+            build.credit_notes.append(
+                _credit(
+                    build, CreditNote, customer, planned.first, allocation.Amount, [allocation],
+                    CreditNoteID=build.uid(), CreditNoteNumber=f"CN-H{number:05d}",
+                    Type="ACCRECCREDIT",
+                )
+            )
+            build.pay(raw, total - raw["paid"], planned.settled, "Balance")
+        elif planned.kind == "overpaid" and planned.applied and planned.closed:
+            build.pay(raw, total, planned.settled, "Direct credit")
+            _overpaid(build, customer, raw, planned)
+        else:
+            build.pay(raw, total, planned.settled, "Direct credit")
+
+
+def _overpaid(
+    build: _Builder, customer: _Customer, paid: dict, planned: history.Planned
+) -> None:
+    """The overpayment beside ``paid``, allocated on ``planned.applied`` to a new invoice."""
+    assert planned.applied is not None and planned.closed is not None
+    extra = max(Decimal("0.01"), cents(paid["Total"] * planned.share))
+    due = planned.applied + timedelta(days=planned.due.toordinal() - planned.issued.toordinal())
+    after = build.invoice(customer.contact, customer.currency, planned.applied, due, "PAID")
+    allocation = build.allocate(after, min(extra, after["Total"]), planned.applied)
+    build.overpayments.append(
+        _credit(
+            build, Overpayment, customer, planned.settled, extra, [allocation],
+            OverpaymentID=build.uid(), Type="RECEIVE-OVERPAYMENT",
+        )
+    )
+    if after["paid"] < after["Total"]:
+        build.pay(after, after["Total"] - after["paid"], planned.closed, "Balance")
 
 
 def _numbered(raw_invoices: list[dict]) -> list[dict]:

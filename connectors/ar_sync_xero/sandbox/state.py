@@ -4,8 +4,10 @@
 history notes, attachments, invoice emails; control writes: payments, voids, edits, new
 invoices). Every public method holds the tenant's lock, so concurrent requests see whole
 changes. Reads are cached: each collection's rows in the default order (``UpdatedDateUTC``,
-then id) and each row's serialised JSON per variant; a change drops exactly the entries it
-touches, so paging through 20,000 invoices costs one serialisation per invoice.
+then id) with one sorted view per list filter (``ar_sync.sandbox.index``: a page is a bisection
+and a slice, the same cost at any size), and each row's serialised JSON per variant; a change
+moves exactly the rows it touches in every view and drops exactly the JSON it touches, so paging
+through 100,000 invoices costs one serialisation per invoice and no scan per page.
 
 Changes that Xero journals bump the record's ``UpdatedDateUTC`` to a stamp that is never
 earlier than any stamp already in the books, so an ``If-Modified-Since`` sync always sees them.
@@ -26,6 +28,7 @@ from pydantic import ValidationError
 
 from ar_sync.sandbox.company_file import describe_validation_error
 from ar_sync.sandbox.errors import RecordError
+from ar_sync.sandbox.index import OrderedRows
 from ar_sync_xero.sandbox import shapes, wire
 from ar_sync_xero.sandbox.company import (
     Company,
@@ -108,7 +111,7 @@ class TenantState:
             (r.UpdatedDateUTC for r in self._all_records() if r.UpdatedDateUTC),
             default=wire.EPOCH,
         )
-        self._ordered: dict[str, list[object]] = {}
+        self._tables: dict[str, OrderedRows[object]] = {}
         self._fragments: defaultdict[tuple[str, Variant], dict[str, wire.RawJSON]] = defaultdict(
             dict
         )
@@ -135,13 +138,19 @@ class TenantState:
 
     def rows(self, key: str) -> list[object]:
         """A collection's rows in the default order: ``UpdatedDateUTC`` then id, ascending."""
+        return self.table(key).all.rows
+
+    def table(self, key: str) -> OrderedRows[object]:
+        """A collection indexed by ``(UpdatedDateUTC, id)``, kept current by every write."""
         with self.lock:
-            if key not in self._ordered:
+            table = self._tables.get(key)
+            if table is None:
                 resource = RESOURCES[key]
-                rows = list(self._raw_rows(key))
-                rows.sort(key=lambda row: (resource.updated(row), resource.row_id(row)))
-                self._ordered[key] = rows
-            return self._ordered[key]
+                updated, row_id = resource.updated, resource.row_id
+                table = self._tables[key] = OrderedRows(
+                    self._raw_rows(key), key=lambda row: (updated(row), row_id(row))
+                )
+            return table
 
     def find(self, key: str, row_id: str) -> object | None:
         """The row with ``row_id`` (an invoice may also be found by its number), or None."""
@@ -264,7 +273,7 @@ class TenantState:
                 )
             self._emails[day] += 1
             # SentToContact changes without a journal, so UpdatedDateUTC stays (Xero's caveat).
-            self._store_invoice(replace(invoice, SentToContact=True), reorder=False)
+            self._store_invoice(replace(invoice, SentToContact=True))
             self._history_of("Invoices", invoice_id).append(
                 HistoryEntry("Sent", f"This invoice was sent to {', '.join(recipients)}", now)
             )
@@ -298,7 +307,7 @@ class TenantState:
             )
             self.payments[payment.PaymentID] = payment
             self._payments_of[invoice_id].append(payment)
-            self._ordered.pop("Payments", None)
+            self._moved("Payments", None, PaymentRow(payment, invoice))
             updated = self._settle(replace(invoice, UpdatedDateUTC=stamp))
             self._history_of("Invoices", invoice_id).append(
                 HistoryEntry(
@@ -382,7 +391,7 @@ class TenantState:
                 raise Refused(f"a contact with id {contact.ContactID} already exists")
             contact = replace(contact, UpdatedDateUTC=self._stamp(now))
             self.contacts[contact.ContactID] = contact
-            self._ordered.pop("Contacts", None)
+            self._moved("Contacts", None, contact)
             return contact
 
     # ------------------------------------------------------------------ internals
@@ -486,24 +495,34 @@ class TenantState:
             )
         except RecordError as error:
             raise Refused(str(error)) from None
-        self._store_invoice(settled, reorder=True)
+        self._store_invoice(settled)
         return settled
 
-    def _store_invoice(self, invoice: Invoice, *, reorder: bool) -> None:
-        """Replace an invoice and drop every cached view that shows it."""
+    def _store_invoice(self, invoice: Invoice) -> None:
+        """Replace an invoice, move it (and the payment rows that carry it) in every indexed
+        view, and drop every cached JSON that shows it."""
+        previous = self.invoices.get(invoice.id)
         self.invoices[invoice.id] = invoice
         self._roles = None
-        payment_ids = [p.PaymentID for p in self._payments_of[invoice.id]]
+        self._moved("Invoices", previous, invoice)
+        payments = self._payments_of[invoice.id]
+        for payment in payments:
+            # A payment row's key is the payment's own; its target is the new invoice.
+            row = PaymentRow(payment, invoice)
+            self._moved("Payments", row, row)
+        payment_ids = [p.PaymentID for p in payments]
         self._drop_fragments("Invoices", [invoice.id])
         self._drop_fragments("Payments", payment_ids)
         for applied in self._applied[invoice.id]:
             for key in _CREDIT_KEYS:
                 self._drop_fragments(key, [applied.credit.id])
         self._drop_fragments("Contacts", [invoice.Contact.ContactID])  # IsCustomer/IsSupplier
-        if reorder:
-            self._ordered.pop("Invoices", None)
-        if payment_ids:
-            self._ordered.pop("Payments", None)  # their rows carry the invoice
+
+    def _moved(self, key: str, old: object | None, new: object | None) -> None:
+        """Keep a built table current: ``old`` leaves it, ``new`` enters it."""
+        table = self._tables.get(key)
+        if table is not None:
+            table.replace(old, new)
 
     def _drop_fragments(self, key: str, row_ids: Iterable[str]) -> None:
         ids = list(row_ids)

@@ -30,6 +30,10 @@ from ar_sync.money import ZERO, quantize, to_base
 
 frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
+# The credit kinds that reduce what a customer owes while unapplied: all but prepayments
+# (``receivables`` says why).
+RECEIVABLE_CREDIT_KINDS = frozenset(CreditKind) - {CreditKind.PREPAYMENT}
+
 
 class ItemKind(StrEnum):
     INVOICE = "invoice"
@@ -207,7 +211,7 @@ def receivables(
     for credit in credits:
         if credit.status is not DocumentStatus.OPEN or credit.remaining <= 0:
             continue
-        if credit.kind is CreditKind.PREPAYMENT:  # not a receivable until applied (docstring)
+        if credit.kind not in RECEIVABLE_CREDIT_KINDS:  # a prepayment: not until applied
             continue
         amount = -credit.remaining
         items.append(

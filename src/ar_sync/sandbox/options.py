@@ -22,10 +22,12 @@ class _GenerateOptions(BaseModel):
     customers: int = Field(default=40, ge=1, le=1_000_000)
     invoices: int = Field(default=400, ge=0, le=10_000_000)
     seed: int = 1
+    history_months: int = Field(default=0, ge=0, le=600)
 
 
 def parse_generate(text: str, *, today: date) -> GenerateSpec:
-    """``key=value`` pairs separated by commas; keys: customers, invoices, seed.
+    """``key=value`` pairs separated by commas; keys: customers, invoices, seed, history_months
+    (months of settled past documents before ``today``; 0, the default, for none).
 
     ``ConfigError`` names the offending key or pair.
     """
@@ -45,7 +47,8 @@ def parse_generate(text: str, *, today: date) -> GenerateSpec:
             raise ConfigError(f"--generate: unknown key {where!r} (known: {known})") from None
         raise ConfigError(f"--generate: {where}: {error['msg']}") from None
     return GenerateSpec(
-        customers=options.customers, invoices=options.invoices, seed=options.seed, today=today
+        customers=options.customers, invoices=options.invoices, seed=options.seed, today=today,
+        history_months=options.history_months,
     )
 
 

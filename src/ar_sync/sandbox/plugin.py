@@ -31,6 +31,7 @@ class GenerateSpec:
     customers: int = 40
     invoices: int = 400
     seed: int = 1
+    history_months: int = 0  # months of settled past documents before ``today`` (0: none)
 
 
 class SandboxHandle(Protocol):
@@ -68,7 +69,8 @@ class SandboxPlugin(Protocol):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LedgerSandbox:
     """A ``SandboxPlugin`` from a ledger's parts: ``load`` reads a company file, ``generate``
-    builds a seeded company (``customers``, ``invoices`` open, ``paid``, ``seed``, ``today``),
+    builds a seeded company (``customers``, ``invoices`` open, ``paid``, ``seed``, ``today``,
+    ``history_months``),
     ``server`` is the ledger's ``SandboxServer`` class (``server(companies, port=...)``)."""
 
     platform: str
@@ -95,6 +97,7 @@ class LedgerSandbox:
                     paid=generate.invoices // 2,
                     seed=generate.seed,
                     today=generate.today,
+                    history_months=generate.history_months,
                 )
             )
         return self.server(companies or [self.load(self.sample)], port=port).start()

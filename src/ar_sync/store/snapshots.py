@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, delete, select
 
 from ar_sync.domain import AgingReport, Basis, CustomerAging, Scheme
-from ar_sync.store.tables import aging_snapshot_lines, aging_snapshots
+from ar_sync.store.tables import aging_snapshot_lines, aging_snapshots, sync_runs
 
 
 class SnapshotSummary(NamedTuple):
@@ -175,6 +175,40 @@ def load_snapshot(
         totals={name: Decimal(value) for name, value in head.totals.items()},
         total=head.total,
     )
+
+
+def snapshot_follows_runs(
+    tx: Connection,
+    org_id: str,
+    as_of: date,
+    basis: Basis | str,
+    scheme: Scheme | str,
+    *,
+    besides: int,
+) -> bool:
+    """Whether the snapshot for that key was made after the org's latest sync run other than
+    run ``besides`` had ended: False when there is no such snapshot, or no such run, or that
+    run never recorded its end (it died: what it wrote is not known).
+
+    Runs of an org never overlap (``ar_sync.store.locks``) and only runs write records, so a
+    True here means the snapshot saw every record as they were when run ``besides`` began."""
+    created = tx.execute(
+        select(aging_snapshots.c.created_at).where(
+            aging_snapshots.c.org_id == org_id,
+            aging_snapshots.c.as_of == as_of,
+            aging_snapshots.c.basis == Basis(basis).value,
+            aging_snapshots.c.scheme == Scheme(scheme).value,
+        )
+    ).scalar()
+    previous = tx.execute(
+        select(sync_runs.c.finished_at)
+        .where(sync_runs.c.org_id == org_id, sync_runs.c.id != besides)
+        .order_by(sync_runs.c.started_at.desc(), sync_runs.c.id.desc())
+        .limit(1)
+    ).first()
+    if created is None or previous is None or previous.finished_at is None:
+        return False
+    return bool(previous.finished_at <= created)
 
 
 def list_snapshots(tx: Connection, org_id: str) -> list[SnapshotSummary]:

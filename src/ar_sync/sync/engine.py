@@ -3,7 +3,10 @@
 For every page the connector yields, the page's upserts, deletions and the stream's new state are
 committed in **one transaction**. A sync killed between pages therefore loses nothing and the next
 sync resumes from the last committed state; one killed inside a page re-reads just that page,
-and upserts make the re-read harmless.
+and upserts make the re-read harmless. The connector fetches the next page meanwhile
+(``ar_sync.sync.paging``), and a committed page is let go before the next one is mapped, so a
+sync holds about two pages whatever its size; ``SyncResult.skipped`` keeps the first
+``SKIPPED_KEPT`` skipped records (all are logged and counted).
 
 The engine only syncs: the sync job (``ar_sync.jobs.sync_org``) holds the org's run lock around
 it and then stores the aging snapshot, so history comes from the database rather than from
@@ -51,6 +54,7 @@ from ar_sync.store.runs import (
 # The stage's name, not this module's: the log file has said "ar_sync.sync" for every run.
 log = logging.getLogger("ar_sync.sync")
 
+SKIPPED_KEPT = 100  # skipped records a SyncResult keeps as examples
 OPEN_SET = "open-set"  # state key: {"refreshed_at": ISO instant, "pending": [stream, ...]}
 OPEN_SET_PREFIX = "open-set:"  # state key prefix of a stream's open-set re-read in progress
 
@@ -76,6 +80,8 @@ class SyncResult:
     calls: int = 0
     retries: int = 0
     waited_seconds: float = 0.0  # spent waiting before retries (Retry-After or backoff)
+    # The first SKIPPED_KEPT records skipped (every one is logged; ``counts["skipped"]`` counts
+    # them all), so a ledger full of unreadable records cannot grow a sync's memory.
     skipped: list[DataError] = field(default_factory=list)
     error: str | None = None
 
@@ -127,6 +133,7 @@ def sync_org(
                 _commit_page(store, org, page, result, at=now())
                 if progress:
                     progress.page_committed(org, stream, page, result.counts)
+                del page  # committed: not kept while the next page is mapped
             if stream in open_set["pending"]:
                 _reread_open_set(store, connector, org, stream, states, open_set, result,
                                  started_at=started_at, now=now, progress=progress)
@@ -198,6 +205,7 @@ def _reread_open_set(
         _commit_page(store, org, page, result, at=now(), state_key=key)
         if progress:
             progress.page_committed(org, stream, page, result.counts)
+        del page  # committed: not kept while the next page is mapped
     open_set["pending"].remove(stream)
     if not open_set["pending"]:
         open_set["refreshed_at"] = started_at.isoformat()
@@ -230,7 +238,7 @@ def _commit_page(
               len(page.deleted), len(page.skipped))
     for error in page.skipped:
         log.warning("%s: skipped a record in %s: %s", org.name, page.stream, error)
-    result.skipped.extend(page.skipped)
+    result.skipped.extend(page.skipped[: max(SKIPPED_KEPT - len(result.skipped), 0)])
 
 
 def _finish(

@@ -4,7 +4,9 @@
 ``window_seconds`` and at most ``concurrent`` calls in flight. A sliding window is stricter than the
 fixed windows ledgers count in, so a paced client never trips a fixed-window limit of the same size.
 When the ledger reports (through response headers) that its budget is spent anyway, for example
-because another process shares the tenant, ``exhausted`` holds the next call back for a window.
+because another process shares the tenant, ``exhausted`` holds the next call back until the oldest
+of our own calls in the sliding window leaves it (or for the ledger's ``Retry-After``): never a
+fixed window, since the ledger's window may reset seconds later.
 """
 
 from __future__ import annotations
@@ -57,20 +59,34 @@ class RequestPacer:
             self._wait_for_budget()
             yield
 
-    def exhausted(self) -> None:
-        """The ledger says the window's budget is spent: send nothing for one window."""
+    def exhausted(self, retry_after: float | None = None) -> None:
+        """The ledger says the window's budget is spent: send nothing until ``retry_after``
+        seconds (when the ledger said) or else until the oldest of our calls still inside the
+        sliding window leaves it, when the ledger's count has room for one call more whatever
+        window it counts in (its count includes that call). No call of ours in the window: no
+        wait (the budget was spent by someone else; a 429 then says how long)."""
         with self._lock:
-            self._blocked_until = max(
-                self._blocked_until, self._clock() + self.limits.window_seconds
-            )
+            now = self._clock()
+            self._forget_before(now - self.limits.window_seconds)
+            if retry_after is not None:
+                until = now + retry_after
+            elif self._sent:
+                until = self._sent[0] + self.limits.window_seconds
+            else:
+                return
+            self._blocked_until = max(self._blocked_until, until)
+
+    def _forget_before(self, window_start: float) -> None:
+        """Drop the calls that started at or before ``window_start``; caller holds the lock."""
+        while self._sent and self._sent[0] <= window_start:
+            self._sent.popleft()
 
     def _wait_for_budget(self) -> None:
         while True:
             with self._lock:
                 now = self._clock()
                 window_start = now - self.limits.window_seconds
-                while self._sent and self._sent[0] <= window_start:
-                    self._sent.popleft()
+                self._forget_before(window_start)
                 delay = self._blocked_until - now
                 if delay <= 0 and len(self._sent) < self.limits.per_window:
                     self._sent.append(now)

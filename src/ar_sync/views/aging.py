@@ -78,6 +78,10 @@ def render_json(
     """
     basis, scheme = Basis(basis), Scheme(scheme)
     names = _check(orgs, basis, scheme)
+    # The document is json.dumps(doc, indent=2, ensure_ascii=False) exactly; its customers, the
+    # bulk of it, are written from a template with C-encoded strings, since json's indented
+    # output goes through its pure-Python encoder (seconds at 10,000 customers).
+    placeholders = [f"\0customers {i}\0" for i in range(len(orgs))]
     doc = {
         "as_of": as_of.isoformat() if as_of is not None else None,
         "basis": str(basis),
@@ -90,18 +94,7 @@ def render_json(
                 "platform": org.platform,
                 "base_currency": org.base_currency,
                 "as_of": org.report.as_of.isoformat(),
-                "customers": [
-                    {
-                        "customer_id": customer.customer_id,
-                        "name": _name(org, customer),
-                        "buckets": {
-                            name: format_amount(customer.buckets[name], org.base_currency)
-                            for name in names
-                        },
-                        "total": format_amount(customer.total, org.base_currency),
-                    }
-                    for customer in _sorted_customers(org)
-                ],
+                "customers": placeholder,
                 "totals": {
                     **{
                         name: format_amount(org.report.totals[name], org.base_currency)
@@ -110,10 +103,42 @@ def render_json(
                     "total": format_amount(org.report.total, org.base_currency),
                 },
             }
-            for org in orgs
+            for org, placeholder in zip(orgs, placeholders)
         ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    for org, placeholder in zip(orgs, placeholders):
+        text = text.replace(_string(placeholder), _customers_json(org, names), 1)
+    return text + "\n"
+
+
+_string = json.JSONEncoder(ensure_ascii=False).encode  # one JSON string, C-encoded
+
+
+def _customers_json(org: OrgAging, names: Sequence[str]) -> str:
+    """An org's ``customers`` list as ``json.dumps(..., indent=2)`` writes it at its depth (the
+    list opens at the 6-space indent of the org's keys)."""
+    customers = _sorted_customers(org)
+    if not customers:
+        return "[]"
+    cur = org.base_currency
+    keys = [_string(name) for name in names]
+    blocks = []
+    for customer in customers:
+        buckets = ",\n".join(
+            f"            {key}: {_string(format_amount(customer.buckets[name], cur))}"
+            for key, name in zip(keys, names)
+        )
+        blocks.append(
+            "        {\n"
+            f'          "customer_id": {_string(customer.customer_id)},\n'
+            f'          "name": {_string(_name(org, customer))},\n'
+            + ('          "buckets": {\n' + buckets + "\n          },\n" if keys else
+               '          "buckets": {},\n')
+            + f'          "total": {_string(format_amount(customer.total, cur))}\n'
+            "        }"
+        )
+    return "[\n" + ",\n".join(blocks) + "\n      ]"
 
 
 def render_csv(

@@ -128,7 +128,7 @@ def sync_summary(results: list[SyncResult]) -> list[str]:
         )
         if result.retries:
             line += f"; {result.retries} retries after waiting {result.waited_seconds:.1f}s"
-        if result.skipped:
-            line += f"; {len(result.skipped)} records skipped (see the log)"
+        if counts.get("skipped"):
+            line += f"; {counts['skipped']} records skipped (see the log)"
         lines.append(line)
     return lines
