@@ -48,6 +48,22 @@ def test_a_sync_with_nothing_new_keeps_the_day_s_snapshot(cli: Any, connected: A
     assert remade > made
 
 
+def test_syncs_with_nothing_new_in_a_row_all_keep_the_day_s_snapshot(cli: Any, connected: Any,
+                                                                     today: date) -> None:
+    # Each one follows a run that kept the snapshot, not the run that made it.
+    assert cli("sync").code == 0
+    [(day, total, made)] = _kept()
+    for _ in range(3):
+        assert cli("sync").code == 0
+        assert _kept() == [(today, Decimal("3219.79"), made)]
+
+    connected.control.pay(INVOICE_IDS["INV-002"])  # a change after quiet runs is still seen
+    assert cli("sync").code == 0
+    [(day, total, remade)] = _kept()
+    assert (day, total) == (today, Decimal("3019.79"))
+    assert remade > made
+
+
 def test_a_run_that_died_makes_the_next_sync_take_the_snapshot_again(cli: Any, connected: Any,
                                                                       today: date) -> None:
     assert cli("sync").code == 0

@@ -275,7 +275,13 @@ def test_allocations_join_invoice_payments_and_credit_allocations_once() -> None
         payments=(xero_payment,),
     )
     qbo = inv(
-        "q", "c1", issued=date(2026, 1, 1), due=date(2026, 1, 31), total="100.00", payments=None
+        "q",
+        "c1",
+        issued=date(2026, 1, 1),
+        due=date(2026, 1, 31),
+        total="100.00",
+        payments=None,
+        amount_due="60.00",
     )
     applied = pay("q", "40.00", date(2026, 1, 6), source_id="pmt-1")
     note_to_x = pay(

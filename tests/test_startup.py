@@ -113,3 +113,12 @@ def test_schema_head_is_the_newest_migration() -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_sync_with_nothing_new_starts_without_numpy(cli, ar_home: Path, connected) -> None:
+    assert cli("sync").code == 0  # the first sync keeps the day's aging as a snapshot
+    code, _, loaded = _start("sync")
+    assert code == 0
+    assert "numpy" not in loaded  # nothing new: the snapshot is kept, no aging is made
+    code, _, loaded = _start("aging", "--format", "json")
+    assert (code, "numpy" in loaded) == (0, True)

@@ -27,6 +27,12 @@ Streams, in sync order: ``customers``, ``invoices``, ``credit_memos``, ``payment
   since the watermark, whatever its balance (customers: active or not), so paid documents leave
   the aging. A query cannot see deletions; those wait for a later CDC window.
 
+- **history** (``history_pages``, ``ar_sync.sync.history``): invoices, credit memos and
+  payments by a ``MetaData.LastUpdatedTime >=`` query from the window's start, whatever their
+  balance, never by CDC (its 30 days rarely reach back far enough). ``history_count`` asks
+  ``SELECT COUNT(*)`` with the same condition: QBO answers ``{"QueryResponse": {"totalCount":
+  N}}`` (``../shared/fixtures/quickbooks/recorded_json/customer_count_query.response.json``).
+
 Rows are fetched as raw JSON (amounts as ``Decimal``) and mapped one by one, so one record that
 cannot be read becomes a counted ``DataError`` instead of a lost page.
 """
@@ -39,12 +45,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ar_sync.connector import CallStats, LedgerTotal, Page, StreamState
+from ar_sync.connector import CallAllowance, CallStats, LedgerTotal, Page, StreamState
 from ar_sync.domain import Org, Record
 from ar_sync.errors import DataError
 from ar_sync.sync.paging import FULL, INCREMENTAL, PageRequest, StreamCursor, watermark_pages
 from ar_sync_quickbooks import mapping
-from ar_sync_quickbooks.client import QuickBooksClient
+from ar_sync_quickbooks.client import QUICKBOOKS_LIMITS, QuickBooksClient
 
 PAGE_SIZE = 1000  # QuickBooks' MAXRESULTS ceiling
 CDC_CAP = 1000  # objects in one CDC answer
@@ -195,6 +201,34 @@ class QuickBooksConnector:
         ``MetaData.LastUpdatedTime``; the daily re-read of their open set heals one that does
         not. (Payments are read whole, so they are left to ``sync --full``.)"""
         return ("invoices", "credit_memos")
+
+    @property
+    def history_streams(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in STREAMS if spec.name != "customers")
+
+    @property
+    def page_size(self) -> int:
+        return PAGE_SIZE
+
+    @property
+    def allowance(self) -> CallAllowance:
+        """500 calls a minute per realm and no daily cap (Intuit's throttles: notes
+        quickbooks-api.md §5, 500/min/realm, 10 concurrent; none per day is documented)."""
+        return CallAllowance(per_minute=QUICKBOOKS_LIMITS.per_window, per_day=None)
+
+    def history_pages(
+        self, stream: str, since: datetime, state: StreamState | None, *, started_at: datetime
+    ) -> Iterator[Page]:
+        cursor = StreamCursor(mode=INCREMENTAL, watermark=since).to_state()
+        yield from self._query_pages(_BY_NAME[stream], state or cursor, started_at=started_at)
+
+    def history_count(self, stream: str, since: datetime) -> int:
+        spec = _BY_NAME[stream]
+        answer = self.client.query(
+            f"SELECT COUNT(*) FROM {spec.entity} WHERE {UPDATED} >= "
+            f"{quote(instant_literal(since))}"
+        )
+        return int(answer.get("totalCount") or 0)
 
     def fetch_org(self) -> Org:
         realm = self.org.tenant_id

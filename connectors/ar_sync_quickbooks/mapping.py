@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.core import get_global
 
 from ar_sync.domain import (
+    APPLIED_BY_PAYMENT,
     Allocation,
     AllocationSource,
     Credit,
@@ -279,27 +280,45 @@ def payment_from_quickbooks(entity: Json, *, org_id: str, base_currency: str) ->
 
     Each line linking an invoice becomes an allocation with the payment's ``TxnDate``; its id is
     ``"<payment id>:<line index>:<invoice id>"`` (QuickBooks lines of a payment carry no id).
+    QBO applies a credit memo to an invoice through a payment whose lines link both (notes §3:
+    a zero-total payment; docs.breadwinner.com/quickbooks/applying-credit-to-an-invoice): the
+    memos' amounts are then the memos' allocations (``CREDIT_NOTE``, source_id the memo; ids
+    end with ``domain.APPLIED_BY_PAYMENT``), taken from the invoice lines in order, and only
+    what is left of an invoice line is the payment's.
     """
     record_id = _id(entity, "Payment")
     paid_on = _day(entity, "TxnDate", record_id)
     total = _amount(entity, "TotalAmt", record_id, default=Decimal(0))
     unapplied = _amount(entity, "UnappliedAmt", record_id, default=Decimal(0))
-    allocations = []
+    invoice_lines: list[tuple[int, str, Decimal]] = []
+    memos: list[tuple[str, Decimal]] = []
     for index, line in enumerate(entity.get("Line") or ()):
         for link in line.get("LinkedTxn") or ():
-            if link.get("TxnType") != "Invoice" or not link.get("TxnId"):
+            kind, target = link.get("TxnType"), link.get("TxnId")
+            if kind == "Invoice" and target:
+                invoice_lines.append((index, str(target), _amount(line, "Amount", record_id)))
+            elif kind == "CreditMemo" and target:
+                memos.append((str(target), _amount(line, "Amount", record_id)))
+    allocations = []
+    for index, invoice_id, amount in invoice_lines:
+        for position, (memo_id, left) in enumerate(memos):
+            taken = min(left, amount)
+            if taken <= 0:
                 continue
-            allocations.append(
-                Allocation(
-                    org_id=org_id,
-                    allocation_id=f"{record_id}:{index}:{link['TxnId']}",
-                    invoice_id=str(link["TxnId"]),
-                    source=AllocationSource.PAYMENT,
-                    source_id=record_id,
-                    amount=_amount(line, "Amount", record_id),
-                    date=paid_on,
-                )
-            )
+            memos[position] = (memo_id, left - taken)
+            amount -= taken
+            allocations.append(Allocation(
+                org_id=org_id,
+                allocation_id=f"{record_id}:{index}:{invoice_id}:{memo_id}{APPLIED_BY_PAYMENT}",
+                invoice_id=invoice_id, source=AllocationSource.CREDIT_NOTE, source_id=memo_id,
+                amount=taken, date=paid_on,
+            ))
+        if amount or not memos:  # (a zero line without memos stays, as before)
+            allocations.append(Allocation(
+                org_id=org_id, allocation_id=f"{record_id}:{index}:{invoice_id}",
+                invoice_id=invoice_id, source=AllocationSource.PAYMENT, source_id=record_id,
+                amount=amount, date=paid_on,
+            ))
     return Credit(
         org_id=org_id,
         credit_id=record_id,

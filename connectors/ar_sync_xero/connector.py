@@ -20,6 +20,12 @@ would never see a supplier that became a customer later. A contact created while
 after the contacts were read, is fetched by ``IDs=`` with the first document that refers to it
 (one call per 100 ids), in the same page; otherwise that costs no call.
 
+History (``history_pages``, ``ar_sync.sync.history``): a document stream read as an
+incremental one whose watermark is the window's start (``If-Modified-Since``, every status).
+``history_count`` asks for one record of the same read (``page=1&pageSize=1``) and takes
+``pagination.itemCount`` from the answer (the list responses' ``pagination`` object in Xero's
+OpenAPI document, ``../shared/specs/xero/xero_accounting.yaml``, e.g. ``GET /Invoices``).
+
 ``reported_total`` reads the Trial Balance's accounts receivable (``DEBTORS``) account: one
 report call, plus one ``GET Accounts`` the first time (the account is cached per connector).
 """
@@ -35,16 +41,19 @@ from decimal import Decimal
 from typing import Any
 
 from ar_sync.clock import as_utc
-from ar_sync.connector import CallStats, LedgerTotal, Page, StreamState
+from ar_sync.connector import CallAllowance, CallStats, LedgerTotal, Page, StreamState
 from ar_sync.domain import Credit, Customer, Invoice, Org, Record
 from ar_sync.errors import DataError, FatalSourceError, RetriableSourceError
-from ar_sync.sync.paging import FULL, PageRequest, watermark_pages
+from ar_sync.sync.paging import FULL, INCREMENTAL, PageRequest, StreamCursor, watermark_pages
 from ar_sync_xero import mapping
-from ar_sync_xero.client import XeroClient
+from ar_sync_xero.client import XERO_LIMITS, XeroClient
 
 PAGE_SIZE = 1000
 ORDER = "UpdatedDateUTC ASC"
 IDS_PER_CALL = 100  # contacts fetched by IDs= in one call (keeps the URL under 4 KB)
+# 5,000 calls a day per tenant on the tiers above Starter (1,000 there):
+# developer.xero.com/documentation/guides/oauth2/limits (notes xero-api.md, rate limits).
+DAY_LIMIT = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +188,33 @@ class XeroConnector:
         If-Modified-Since), so only a re-read of the open set (``Statuses=AUTHORISED``) sees them."""
         return tuple(spec.name for spec in STREAMS if spec.name != "contacts")
 
+    @property
+    def history_streams(self) -> tuple[str, ...]:
+        return self.open_set_streams
+
+    @property
+    def page_size(self) -> int:
+        return PAGE_SIZE
+
+    @property
+    def allowance(self) -> CallAllowance:
+        return CallAllowance(per_minute=XERO_LIMITS.per_window, per_day=DAY_LIMIT)
+
+    def history_pages(
+        self, stream: str, since: datetime, state: StreamState | None, *, started_at: datetime
+    ) -> Iterator[Page]:
+        cursor = StreamCursor(mode=INCREMENTAL, watermark=since).to_state()
+        yield from self.iter_pages(stream, state or cursor, started_at=started_at)
+
+    def history_count(self, stream: str, since: datetime) -> int:
+        body = self._fetch_body(
+            _BY_NAME[stream], PageRequest(mode=INCREMENTAL, since=since, page=1), page_size=1
+        )
+        pagination = body.get("pagination")
+        if not isinstance(pagination, dict) or "itemCount" not in pagination:
+            raise RetriableSourceError("Xero sent no pagination.itemCount to count the history")
+        return int(pagination["itemCount"])
+
     def fetch_org(self) -> Org:
         organisations = self.client.call(
             "GET Organisation",
@@ -229,10 +265,25 @@ class XeroConnector:
         self, spec: StreamSpec, request: PageRequest, *, ids: list[str] | None = None
     ) -> list[dict[str, Any]]:
         """One page as raw JSON objects (money as Decimal); ``ids``: only those records."""
+        body = self._fetch_body(spec, request, ids=ids)
+        rows = body[spec.collection]
+        if spec.name == "contacts" and ids is None:
+            self._note_contacts_answer(body.get("DateTimeUTC"))
+        return rows
+
+    def _fetch_body(
+        self,
+        spec: StreamSpec,
+        request: PageRequest,
+        *,
+        ids: list[str] | None = None,
+        page_size: int = PAGE_SIZE,
+    ) -> dict[str, Any]:
+        """One page's whole JSON answer (money as Decimal), its rows checked to be a list."""
         kwargs: dict[str, Any] = {
             "order": ORDER,
             "page": request.page,
-            "page_size": PAGE_SIZE,
+            "page_size": page_size,
             "_preload_content": False,  # the client's REST layer adds the timeouts
         }
         full = request.mode == FULL
@@ -253,7 +304,7 @@ class XeroConnector:
         method = getattr(self.client.accounting, spec.list_method)
         endpoint = f"GET {spec.collection}"
 
-        def call() -> list[dict[str, Any]]:
+        def call() -> dict[str, Any]:
             response = method(self.org.tenant_id, **kwargs)
             try:
                 body = json.loads(response.data, parse_float=Decimal)
@@ -262,11 +313,9 @@ class XeroConnector:
                 raise RetriableSourceError(
                     f"Xero sent a malformed {spec.collection} page ({request.page})"
                 ) from None
-            if not isinstance(rows, list):
+            if not isinstance(rows, list) or not isinstance(body, dict):
                 raise RetriableSourceError(f"Xero sent a malformed {spec.collection} page")
-            if spec.name == "contacts" and ids is None:
-                self._note_contacts_answer(body.get("DateTimeUTC"))
-            return rows
+            return body
 
         return self.client.call(endpoint, call, tenant_id=self.org.tenant_id)
 

@@ -133,7 +133,7 @@ def _required(row: Json, field: str, record_id: str) -> Any:
 
 def _object(row: Json, field: str, record_id: str) -> Json:
     value = _required(row, field, record_id)
-    if not isinstance(value, Mapping):
+    if value.__class__ is not dict and not isinstance(value, Mapping):  # dict: skip the ABC check
         raise DataError(f"{field} is not an object", record_id=record_id)
     return value
 
@@ -213,7 +213,9 @@ def _rate(row: Json, record_id: str) -> Decimal:
 
 def _list(row: Json, field: str, record_id: str) -> list[Json]:
     value = row.get(field) or ()
-    if not isinstance(value, list | tuple) or not all(isinstance(v, Mapping) for v in value):
+    if not isinstance(value, list | tuple) or not all(
+        v.__class__ is dict or isinstance(v, Mapping) for v in value
+    ):
         raise DataError(f"{field} is not a list of objects", record_id=record_id)
     return list(value)
 

@@ -175,6 +175,25 @@ def _parse_date(value: str | None, option: str) -> date | None:
         raise ConfigError(f"{option}: not a date (expected YYYY-MM-DD): {value!r}") from None
 
 
+def _each_org(query: str | None, what: str, job: Any) -> list[Any]:
+    """``job(org_id)`` for every org ``--org`` selects. An org refused with a ``ConfigError``
+    is skipped with a ``skipped:`` line on stderr; it is an error only when every org is
+    refused (``no org can be <what>: ...``)."""
+    answered, refused = [], []
+    for chosen in _selected_orgs(query):
+        try:
+            answered.append(job(chosen.org_id))
+        except ConfigError as exc:
+            refused.append(exc)
+    if not answered:
+        if len(refused) == 1:
+            raise refused[0]
+        raise ConfigError(f"no org can be {what}: " + " | ".join(str(exc) for exc in refused))
+    for exc in refused:
+        stderr.print(f"skipped: {exc}", markup=False, highlight=False, soft_wrap=True)
+    return answered
+
+
 # -- connect / orgs ---------------------------------------------------------------------------
 
 
@@ -361,13 +380,82 @@ def sync(
         raise ConfigError(f"{failures} of {len(selected)} orgs failed to sync (see above)")
 
 
+@app.command()
+def backfill(
+    org: Annotated[str, typer.Option(help="Org id, tenant id or name.", show_default=False)],
+    since: Annotated[
+        str,
+        typer.Option(help="Read every document changed since this date, YYYY-MM-DD (the org's "
+                     "calendar).", show_default=False),
+    ],
+    estimate: Annotated[
+        bool,
+        typer.Option("--estimate", help="Read nothing: count the calls it would make, the "
+                     "time the minute limit makes them take and the share of the day's "
+                     "allowance."),
+    ] = False,
+    wait: Annotated[
+        float | None,
+        typer.Option("--wait", min=0, metavar="SECONDS", show_default=False,
+                     help="When another run holds the org, wait up to SECONDS for it."),
+    ] = None,
+) -> None:
+    """Read the org's past from --since: paid, credited and voided documents with their
+    payments and allocations, so aging and measures can reach back to that date.
+
+    Paged and paced under the ledger's limits, with an ETA; interrupted, the same command goes
+    on from the last committed page. Where the ledger caps calls a day (Xero: 5,000), a run
+    stops at the day's budget, keeping a tenth for syncs, and says to run it again the next
+    day. Every later sync keeps the history current."""
+    from ar_sync.jobs import backfill_org, estimate_backfill
+    from ar_sync.views.progress import (
+        SyncProgressDisplay,
+        backfill_line,
+        estimate_lines,
+        with_retry_time,
+    )
+    day = _parse_date(since, "--since")
+    assert day is not None
+    (chosen, *others) = _selected_orgs(org)
+    if others:
+        raise ConfigError(f"--org {org!r} names several orgs: give its id")
+    found = estimate_backfill(state.store(), state.settings, chosen.org_id, since=day,
+                              now=utc_now())
+    if estimate:
+        for line in estimate_lines(found):
+            stdout.print(line, markup=False, highlight=False)
+        return
+    with SyncProgressDisplay(stderr, eta=True) as display:
+        display.expect(chosen, found.calls)
+        try:
+            result = backfill_org(
+                state.store(), state.settings, chosen.org_id, since=day, now=utc_now,
+                wait=wait, progress=display,
+                on_retry=lambda notice: display.retrying(chosen, notice),
+            )
+        except ArSyncError as exc:
+            message = with_retry_time(exc, now=utc_now(), timezone=chosen.timezone)
+            if message == str(exc):
+                raise
+            raise RetriableSourceError(message) from None
+        display.done(result)
+    stdout.print(backfill_line(result, day.isoformat()), markup=False, highlight=False)
+
+
 # -- aging ------------------------------------------------------------------------------------
 
 
 @app.command()
 def aging(
     org: Annotated[str | None, ORG_OPTION] = None,
-    as_of: Annotated[str | None, _as_of_option("Age")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="Age at the end of this date, YYYY-MM-DD (default: today in each org's "
+            "timezone); a past date needs the org's history.",
+            show_default=False,
+        ),
+    ] = None,
     basis: Annotated[Basis, typer.Option(help="Age from the due date or the invoice date.")] = (
         Basis.DUE
     ),
@@ -385,25 +473,20 @@ def aging(
 ) -> None:
     """Aged receivables per customer, in each org's base currency.
 
-    An org the store cannot age (never synced, or --as-of before its latest sync) is skipped
-    with a line on stderr saying why; it is an error only when no org can be aged."""
+    A past --as-of is aged from the org's stored history (AR_SYNC_HISTORY_MONTHS, or `ar-sync
+    backfill`): what each document still owed at the end of that day. An aging at a month end
+    is stored and reused until the org's next sync. An org the store cannot age (never
+    synced, or --as-of before its history) is skipped with a line on stderr saying why; it is
+    an error only when no org can be aged."""
     from ar_sync.jobs import age_org
     from ar_sync.views.aging import common_as_of, render_csv, render_json, render_table
     chosen_date = _parse_date(as_of, "--as-of")
     now = utc_now()
-    agings, refused = [], []
-    for chosen in _selected_orgs(org):
-        try:
-            agings.append(age_org(state.store(), chosen.org_id, as_of=chosen_date, now=now,
-                                  basis=basis, scheme=scheme))
-        except ConfigError as exc:
-            refused.append(exc)
-    if not agings:
-        if len(refused) == 1:
-            raise refused[0]
-        raise ConfigError("no org can be aged: " + " | ".join(str(exc) for exc in refused))
-    for exc in refused:
-        stderr.print(f"skipped: {exc}", markup=False, highlight=False, soft_wrap=True)
+    agings = _each_org(
+        org, "aged",
+        lambda org_id: age_org(state.store(), org_id, as_of=chosen_date, now=now, basis=basis,
+                               scheme=scheme),
+    )
     if output is OutputFormat.json:
         sys.stdout.write(
             render_json(agings, as_of=chosen_date or common_as_of(agings), basis=basis,
@@ -450,6 +533,80 @@ def reconcile(
         ok = ok and outcome.matches
     if not ok:
         raise typer.Exit(1)
+
+
+# -- history measures -------------------------------------------------------------------------
+
+
+@app.command()
+def customers(
+    org: Annotated[str | None, ORG_OPTION] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Measure at the end of this date, YYYY-MM-DD (default: today in "
+                     "each org's timezone).", show_default=False),
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
+        OutputFormat.table
+    ),
+) -> None:
+    """Each customer's payment record, from the org's stored history: invoices paid in the 12
+    months to --as-of, their average and median days late (negative: paid early), the trend
+    (the last 3 months' average against the 12 months' before, steady within 5 days), the last
+    payment, the largest balance at a month end in those 12 months, the first invoice.
+
+    An org without history (AR_SYNC_HISTORY_MONTHS, or `ar-sync backfill`) is skipped with a
+    line on stderr saying how to get it."""
+    from ar_sync.jobs import customer_measures_org
+    from ar_sync.views.measures import customers_csv, customers_json, customers_tables
+    chosen_date = _parse_date(as_of, "--as-of")
+    now = utc_now()
+    found = _each_org(
+        org, "measured",
+        lambda org_id: customer_measures_org(state.store(), org_id, as_of=chosen_date, now=now),
+    )
+    if output is OutputFormat.json:
+        sys.stdout.write(customers_json(found))
+    elif output is OutputFormat.csv:
+        sys.stdout.write(customers_csv(found))
+    else:
+        for table in customers_tables(found):
+            stdout.print(table)
+
+
+@app.command()
+def dso(
+    org: Annotated[str | None, ORG_OPTION] = None,
+    months: Annotated[
+        int, typer.Option(min=1, help="How many calendar months, up to the last one ended.")
+    ] = 12,
+    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
+        OutputFormat.table
+    ),
+) -> None:
+    """Days sales outstanding and collections per month, from the org's stored history: the
+    receivables at month end, DSO, the share of receivables overdue, the cash collected, and
+    the invoices paid in the month with their average days late.
+
+    DSO is counted back: the month-end balance is matched against that month's credit sales,
+    then the month before, and so on; every month wholly covered counts all its days, the last
+    one the fraction of its days its sales needed (">=" when the balance outran 12 months'
+    sales). Months before the history's first full month are not shown. An org without history
+    is skipped with a line on stderr saying how to get it."""
+    from ar_sync.jobs import month_measures_org
+    from ar_sync.views.measures import months_csv, months_json, months_tables
+    now = utc_now()
+    found = _each_org(
+        org, "measured",
+        lambda org_id: month_measures_org(state.store(), org_id, now=now, months=months),
+    )
+    if output is OutputFormat.json:
+        sys.stdout.write(months_json(found))
+    elif output is OutputFormat.csv:
+        sys.stdout.write(months_csv(found))
+    else:
+        for table in months_tables(found):
+            stdout.print(table)
 
 
 # -- sandbox and demo -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
@@ -69,6 +70,15 @@ class LedgerTotal:
     amount: Decimal
     source: str
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallAllowance:
+    """The calls a connector may make for one org: ``per_minute`` (what it paces itself to) and
+    ``per_day`` (the ledger's daily cap per org; None: the ledger has none)."""
+
+    per_minute: int
+    per_day: int | None
 
 
 @dataclass(slots=True)
@@ -116,8 +126,36 @@ class Connector(Protocol):
         because some changes to them escape the watermark (see ``ar_sync.sync.engine``)."""
         ...
 
+    @property
+    def history_streams(self) -> tuple[str, ...]:
+        """The document streams a history pass reads (customers need none: every sync reads
+        them all), in sync order (see ``ar_sync.sync.history``)."""
+        ...
+
     def fetch_org(self) -> Org:
         """Re-read the org's name, base currency and timezone from the ledger."""
+        ...
+
+    def history_pages(
+        self, stream: str, since: datetime, state: StreamState | None, *, started_at: datetime
+    ) -> Iterator[Page]:
+        """Yield pages of every document in ``stream`` changed at or after ``since`` (UTC),
+        whatever its status: a watermark read from ``since``. ``state`` is a resumed pass's
+        cursor (None: from the start); watermarks never pass ``started_at``."""
+        ...
+
+    def history_count(self, stream: str, since: datetime) -> int:
+        """How many documents ``history_pages`` would read from ``since``: one counting call."""
+        ...
+
+    @property
+    def page_size(self) -> int:
+        """The most records one list call returns (for call estimates)."""
+        ...
+
+    @property
+    def allowance(self) -> CallAllowance:
+        """The org's call limits (for a backfill's estimate and its daily budget)."""
         ...
 
     def iter_pages(
@@ -372,14 +410,21 @@ class LedgerPlugin(Protocol):
         ...
 
 
+@cache
+def _plugin_entry_points() -> tuple[Any, ...]:
+    """The installed plugins' entry points, read once a process: each read scans every
+    installed distribution's metadata (tens of ms), and the CLI's option help asks often."""
+    return tuple(entry_points(group=ENTRY_POINT_GROUP))
+
+
 def available_platforms() -> list[str]:
     """Names of every installed ledger plugin."""
-    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+    return sorted(ep.name for ep in _plugin_entry_points())
 
 
 def load_plugin(platform: str) -> LedgerPlugin:
     """The plugin registered for ``platform``; ``ConfigError`` naming the known ones if none."""
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    for ep in _plugin_entry_points():
         if ep.name == platform:
             try:
                 return ep.load()

@@ -80,6 +80,13 @@ class AllocationSource(StrEnum):
     PREPAYMENT = "prepayment"
 
 
+# The end of the id of a credit note's allocation that a payment document made (QuickBooks
+# applies a credit memo through a payment linking both): "<payment id>:<line>:<invoice id>" +
+# this. The payment owns it (the store replaces it with the payment, not with the memo); it
+# is still the memo's allocation (source CREDIT_NOTE, source_id the memo).
+APPLIED_BY_PAYMENT = "~by-payment"
+
+
 class CreditKind(StrEnum):
     """Kinds of customer credit. While unapplied, each but ``PREPAYMENT`` reduces what a
     customer owes (``ar_sync.aging.age.receivables`` says why).
@@ -295,3 +302,32 @@ class CustomerMeasures:
     last_payment_date: date | None
     largest_balance: Decimal  # the largest net balance at a month end in the window, or as_of
     first_invoice_date: date | None
+
+
+@frozen
+class OrgCustomerMeasures:
+    """One org's ``CustomerMeasures`` at ``as_of`` with what a reader needs to recognise them;
+    ``history_since``: the earliest date of the org's stored history (the windows may reach
+    before it: what was not read is not counted)."""
+
+    org_id: str
+    name: str
+    platform: str
+    base_currency: str
+    as_of: date
+    history_since: date
+    customers: tuple[CustomerMeasures, ...]  # by customer_id
+    customer_names: Mapping[str, str]
+
+
+@frozen
+class OrgMonthMeasures:
+    """One org's ``MonthMeasures``, oldest month first, with what a reader needs to recognise
+    them; ``history_since``: the earliest date of the org's stored history."""
+
+    org_id: str
+    name: str
+    platform: str
+    base_currency: str
+    history_since: date
+    months: tuple[MonthMeasures, ...]

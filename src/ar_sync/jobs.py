@@ -14,7 +14,9 @@ waiting for the user), else the instant itself. A job chains the stages of one s
 - ``snapshot_org``: the aging for the org's today stored as a snapshot (``ar_sync.aging``);
 - ``age_org``, ``reconcile_org``, ``org_rows``: the reads behind ``aging``, ``reconcile`` and
   ``orgs``; the first two age at a given date or the org's today, and refuse a date the store
-  cannot answer for.
+  cannot answer for (``age_org`` ages a past date from the org's history, keeping month ends);
+- ``customer_measures_org``, ``month_measures_org``: the reads behind ``customers`` and ``dso``,
+  from the org's history (``ar_sync.aging.history``).
 
 The interactive callers may hand a job hooks a scheduler never passes: ``echo`` and ``progress``
 to show what happens, ``on_retry`` to see each retry, and ``connector``, an org's open connector
@@ -27,30 +29,50 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
+from ar_sync.aging.history import (
+    check_history,
+    org_customer_measures,
+    org_month_measures,
+    past_aging,
+)
+from ar_sync.aging.measures import month_end
 from ar_sync.aging.reconcile import DEFAULT_SAMPLE, Reconciliation, customers_to_check, reconcile
 from ar_sync.aging.snapshots import aging_for, check_as_of
 from ar_sync.clock import local_date
 from ar_sync.connect.orgs import match_customer, open_connector, vault_for
-from ar_sync.connector import ConnectOptions, Connector, load_plugin
-from ar_sync.domain import Basis, Org, OrgAging, OrgRow, Scheme
+from ar_sync.connector import CallAllowance, ConnectOptions, Connector, load_plugin
+from ar_sync.domain import (
+    Basis,
+    Org,
+    OrgAging,
+    OrgCustomerMeasures,
+    OrgMonthMeasures,
+    OrgRow,
+    Scheme,
+)
 from ar_sync.errors import ConfigError
 from ar_sync.settings import Settings
 from ar_sync.store import Store
+from ar_sync.store.history import history_since
 from ar_sync.store.locks import run_lock
 from ar_sync.store.orgs import get_org, list_orgs, save_org
+from ar_sync.store.receivables import customer_names
 from ar_sync.store.records import load_customers
 from ar_sync.store.runs import RunStatus, last_sync_run
-from ar_sync.store.snapshots import save_snapshot, snapshot_follows_runs
+from ar_sync.store.snapshots import load_snapshot, save_snapshot, snapshot_follows_runs
 from ar_sync.sync import engine
 from ar_sync.sync.engine import SyncProgress, SyncResult
+from ar_sync.sync.history import calls_for, day_budget, since_instant, window_start
 
 log = logging.getLogger("ar_sync.jobs")
+
+NO_RUN = 0  # a sync run id no run has (ids start at 1): ``besides`` that leaves none out
 
 if TYPE_CHECKING:  # a type only: the reads (``aging``, ``orgs``) start without tenacity
     from ar_sync.sync.retry import RetryNotice
@@ -115,7 +137,8 @@ def sync_org(
 
     The snapshot is skipped when it could not differ from the one already kept for the org's
     today: the sync wrote and deleted nothing, and that snapshot was made after the previous
-    run ended (``_snapshot_is_current``). At 100,000 open documents this is what keeps a sync
+    run that may have written ended (runs since that wrote nothing kept it too:
+    ``_snapshot_is_current``). At 100,000 open documents this is what keeps a sync
     with nothing new near its ledger calls alone.
 
     ``wait``: seconds to wait for another run of the org to end (None: ``OrgBusy`` at once); the
@@ -131,6 +154,7 @@ def sync_org(
             result = engine.sync_org(
                 store, opened, now=now, progress=progress, full=full,
                 refresh_every=settings.open_set_every,
+                history_from=_history_window(org, settings, now()),
             )
             moment = now()
             if not _snapshot_is_current(store, org, result, now=moment):
@@ -138,19 +162,30 @@ def sync_org(
     return result
 
 
+def _history_window(org: Org, settings: Settings, now: datetime) -> date | None:
+    """The first day of the month ``settings.history_months`` before the org's today (None:
+    no history kept)."""
+    if settings.history_months <= 0:
+        return None
+    return window_start(local_date(now, org.timezone), settings.history_months)
+
+
+_CHANGES = (*engine.WRITTEN_KINDS, "deleted")  # a run's counts of what it wrote or deleted
+
+
 def _snapshot_is_current(store: Store, org: Org, result: SyncResult, *, now: datetime) -> bool:
     """Whether the default snapshot of ``org``'s today (at ``now``) already holds what a new
     one would: ``result`` wrote and deleted nothing, and that day's snapshot follows every
-    earlier run (``store.snapshots.snapshot_follows_runs``)."""
+    earlier run that did not end ``ok`` having written nothing
+    (``store.snapshots.snapshot_follows_runs``)."""
     if result.status != RunStatus.OK:
         return False
-    changed = sum(result.counts.get(kind, 0) for kind in engine.WRITTEN_KINDS)
-    if changed or result.counts.get("deleted", 0):
+    if any(result.counts.get(count, 0) for count in _CHANGES):
         return False
     with store.reading() as tx:
         current = snapshot_follows_runs(
             tx, org.org_id, local_date(now, org.timezone), Basis.DUE, Scheme.DAYS,
-            besides=result.run_id,
+            besides=result.run_id, changes=_CHANGES,
         )
     if current:
         log.debug("%s: nothing changed since the snapshot of %s; kept", org.name,
@@ -182,13 +217,54 @@ def age_org(
     scheme: Scheme = Scheme.DAYS,
 ) -> OrgAging:
     """``org_id``'s aging from the store at ``as_of`` (None: the org's today at ``now``, see
-    ``_day``); ``ConfigError`` when the store cannot answer for that day (never synced, or a day
-    before the latest sync)."""
+    ``_day``); ``ConfigError`` when the store cannot answer for that day.
+
+    A day before the org's today (``now`` given) is aged from the org's history
+    (``ar_sync.aging.history``) when it has one: refused before ``history_since``, and a month
+    end's aging is stored and reused (``_past_aging``). Otherwise (today, a later day, or an org
+    without history) the synced books are aged as they are now: refused when never synced, and
+    a day before the latest sync is refused saying how to get history."""
     with store.reading() as tx:
         org = _stored_org(tx, org_id)
         day = _day(org, as_of, now)
-        check_as_of(tx, org, day)
-        return aging_for(tx, org, as_of=day, basis=basis, scheme=scheme)
+        past = now is not None and day < local_date(now, org.timezone)
+        if now is None or not past or history_since(tx, org.org_id) is None:
+            last = last_sync_run(tx, org.org_id)
+            if past and last is not None and last.finished_at is not None and (
+                day < local_date(last.finished_at, org.timezone)
+            ):
+                check_history(tx, org, day)  # no history: refused, saying how to get it
+            check_as_of(tx, org, day)
+            return aging_for(tx, org, as_of=day, basis=basis, scheme=scheme)
+    return _past_aging(store, org, day, basis=basis, scheme=scheme, now=now)
+
+
+def _past_aging(
+    store: Store, org: Org, day: date, *, basis: Basis, scheme: Scheme, now: datetime
+) -> OrgAging:
+    """``org``'s aging at the past ``day`` from its history. A month end's is kept as a
+    snapshot (``aging_snapshots`` by as_of, basis and scheme, stamped ``now``) and reused while
+    no sync run has ended since it was made (``snapshot_follows_runs``: only runs write records,
+    and runs of an org never overlap); any other day is computed each time."""
+    at_month_end = day == month_end(day)
+    with store.reading() as tx:
+        check_history(tx, org, day)
+        if at_month_end and snapshot_follows_runs(
+            tx, org.org_id, day, basis, scheme, besides=NO_RUN
+        ):
+            report = load_snapshot(tx, org.org_id, day, basis, scheme)
+            if report is not None:
+                log.debug("%s: the month-end snapshot of %s reused", org.name, day.isoformat())
+                return OrgAging(
+                    org_id=org.org_id, name=org.name, platform=org.platform,
+                    base_currency=org.base_currency, report=report,
+                    customer_names=customer_names(tx, org.org_id),
+                )
+        aging = past_aging(tx, org, as_of=day, basis=basis, scheme=scheme)
+    if at_month_end:
+        with store.transaction() as tx:
+            save_snapshot(tx, org.org_id, aging.report, created_at=now)
+    return aging
 
 
 def reconcile_org(
@@ -245,6 +321,31 @@ def org_rows(store: Store, *, now: datetime) -> list[OrgRow]:
     return rows
 
 
+# --- history measures (``ar-sync customers``, ``ar-sync dso``) ---------------------------------
+
+
+def customer_measures_org(
+    store: Store, org_id: str, *, as_of: date | None = None, now: datetime | None = None
+) -> OrgCustomerMeasures:
+    """Every customer's payment record at ``as_of`` (None: the org's today at ``now``) from
+    the org's history (``ar_sync.aging.history.org_customer_measures``); ``ConfigError``
+    without history or before it."""
+    with store.reading() as tx:
+        org = _stored_org(tx, org_id)
+        return org_customer_measures(tx, org, as_of=_day(org, as_of, now))
+
+
+def month_measures_org(
+    store: Store, org_id: str, *, now: datetime, months: int = 12
+) -> OrgMonthMeasures:
+    """The org's measures for each of the ``months`` calendar months that ended before its
+    today at ``now``, oldest first, inside its history
+    (``ar_sync.aging.history.org_month_measures``); ``ConfigError`` without history."""
+    with store.reading() as tx:
+        org = _stored_org(tx, org_id)
+        return org_month_measures(tx, org, today=local_date(now, org.timezone), months=months)
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -277,3 +378,111 @@ def _connector(
         yield opened
     finally:
         opened.close()
+
+
+# --- backfill ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackfillEstimate:
+    """What ``backfill --since`` would read: ``streams`` as (stream, documents, list calls),
+    the org's ``allowance``, and ``counting_calls`` (what this estimate itself cost)."""
+
+    org: Org
+    since: date
+    streams: tuple[tuple[str, int, int], ...]
+    allowance: CallAllowance
+    counting_calls: int
+
+    @property
+    def calls(self) -> int:
+        return sum(calls for _, _, calls in self.streams)
+
+    @property
+    def minutes(self) -> int:
+        """Whole minutes the per-minute limit makes the calls take (at least 1)."""
+        return max(1, -(-self.calls // self.allowance.per_minute))
+
+    @property
+    def days(self) -> int:
+        """Days the calls spread over under the daily budget (``sync.history.day_budget``)."""
+        budget = day_budget(self.allowance.per_day)
+        return 1 if budget is None else max(1, -(-self.calls // budget))
+
+
+def _check_since(org: Org, since: date, now: datetime) -> None:
+    """``ConfigError`` for a backfill date after the org's today."""
+    today = local_date(now, org.timezone)
+    if since > today:
+        raise ConfigError(
+            f"--since {since.isoformat()} is after {org.name}'s today ({today.isoformat()}): "
+            "give a past date"
+        )
+
+
+def estimate_backfill(
+    store: Store,
+    settings: Settings,
+    org_id: str,
+    *,
+    since: date,
+    now: datetime,
+    connector: Connector | None = None,
+) -> BackfillEstimate:
+    """Count, without reading any document, what ``backfill_org`` from ``since`` would read:
+    one counting call per document stream. ``ConfigError`` for a date after the org's today."""
+    with store.reading() as tx:
+        org = _stored_org(tx, org_id)
+    _check_since(org, since, now)
+    with _connector(org, settings, store, connector) as opened:
+        before = opened.stats.total
+        moment = since_instant(since, org.timezone)
+        streams = []
+        for stream in opened.history_streams:
+            documents = opened.history_count(stream, moment)
+            streams.append((stream, documents, calls_for(documents, opened.page_size)))
+        return BackfillEstimate(
+            org=org, since=since, streams=tuple(streams), allowance=opened.allowance,
+            counting_calls=opened.stats.total - before,
+        )
+
+
+def backfill_org(
+    store: Store,
+    settings: Settings,
+    org_id: str,
+    *,
+    since: date,
+    now: Callable[[], datetime],
+    wait: float | None = None,
+    progress: SyncProgress | None = None,
+    on_retry: Callable[[RetryNotice], None] | None = None,
+    connector: Connector | None = None,
+) -> SyncResult:
+    """Read every document changed since ``since`` (the org's calendar date) into the store,
+    under the org's run lock, resumably: a run killed or stopped goes on from its last
+    committed page when called again with the same date. Where the ledger caps calls a day,
+    the run stops at the day's budget (``sync.history.day_budget``) with
+    ``counts["history_stopped"] == 1``. The snapshot of the org's today follows, as after a
+    sync. ``ConfigError`` for a date after the org's today, or an org never synced (the
+    history is complete only beside the open documents a sync reads)."""
+    with store.reading() as tx:
+        org = _stored_org(tx, org_id)
+        synced = last_sync_run(tx, org_id) is not None
+    _check_since(org, since, now())
+    if not synced:  # the history is complete only beside the open documents a sync reads
+        raise ConfigError(
+            f"{org.name} was never synced: run `ar-sync sync --org {org.org_id}` first"
+        )
+    with _connector(org, settings, store, connector) as opened:
+        if on_retry is not None:
+            opened.stats.on_retry = on_retry
+        with run_lock(store, org.org_id, now=now, wait=wait, label=f"{org.name} ({org.org_id})"):
+            result = engine.sync_org(
+                store, opened, now=now, progress=progress, history_from=since, backfill=True,
+                call_budget=day_budget(opened.allowance.per_day),
+            )
+            moment = now()
+            if not _snapshot_is_current(store, org, result, now=moment):
+                snapshot_org(store, org.org_id, now=moment)
+    return result

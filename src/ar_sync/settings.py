@@ -10,6 +10,8 @@
 - ``AR_SYNC_OPEN_SET_HOURS``: hours between re-reads of the open documents, which heal changes a
   watermark cannot see (default 24; 0: at every sync; ``never``: only on ``sync --full``). See
   ``ar_sync.sync.engine``.
+- ``AR_SYNC_HISTORY_MONTHS``: months of settled history a sync keeps (default 12; 0: open
+  documents only, as before history). See ``ar_sync.sync.history``.
 - ``AR_SYNC_VAULT_KEY`` / ``AR_SYNC_VAULT_KEY_FILE``: the database vault's key(s); see
   ``ar_sync.connect.vault_keys``. They are kept here unparsed, so commands that need no token
   (``orgs``, ``aging``) never fail on them.
@@ -62,6 +64,7 @@ class Settings:
     vault_key_file: Path | None = None  # AR_SYNC_VAULT_KEY_FILE
     timeouts: Timeouts = DEFAULT_TIMEOUTS  # AR_SYNC_CONNECT_TIMEOUT / AR_SYNC_READ_TIMEOUT
     open_set_every: timedelta | None = DEFAULT_REFRESH_EVERY  # AR_SYNC_OPEN_SET_HOURS
+    history_months: int = 12  # AR_SYNC_HISTORY_MONTHS (DEFAULT_HISTORY_MONTHS)
 
     @property
     def log_file(self) -> Path:
@@ -124,6 +127,25 @@ def _open_set_every(value: str | None) -> timedelta | None:
     return timedelta(hours=hours)
 
 
+HISTORY_ENV = "AR_SYNC_HISTORY_MONTHS"
+DEFAULT_HISTORY_MONTHS = 12
+MAX_HISTORY_MONTHS = 120
+
+
+def _history_months(value: str | None) -> int:
+    """``AR_SYNC_HISTORY_MONTHS``: unset is ``DEFAULT_HISTORY_MONTHS``, else whole months from
+    0 (no history: open documents only) to ``MAX_HISTORY_MONTHS``."""
+    text = (value or "").strip()
+    if not text:
+        return DEFAULT_HISTORY_MONTHS
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_HISTORY_MONTHS:
+        raise ConfigError(
+            f"{HISTORY_ENV}: expected the months of history a sync keeps (a whole number from 0 "
+            f"to {MAX_HISTORY_MONTHS}), got {value!r}"
+        )
+    return int(text)
+
+
 def load_settings(db_option: str | None = None) -> Settings:
     """Settings from ``--db`` (if given) and the ``AR_SYNC_*`` environment variables."""
     home = default_home()
@@ -137,6 +159,7 @@ def load_settings(db_option: str | None = None) -> Settings:
         vault_key_file=Path(key_file).expanduser() if key_file else None,
         timeouts=timeouts_from_env(os.environ),
         open_set_every=_open_set_every(os.environ.get(OPEN_SET_ENV)),
+        history_months=_history_months(os.environ.get(HISTORY_ENV)),
     )
 
 

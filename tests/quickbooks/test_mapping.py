@@ -153,10 +153,15 @@ def test_payment_owns_its_invoice_applications_and_its_unapplied_part() -> None:
     )
     assert (payment.kind, payment.status, payment.remaining, payment.number) == (
         CreditKind.PAYMENT, DocumentStatus.OPEN, Decimal("37.93"), "CHK-88")
+    # The memo's 20.00 is the memo's allocation onto the first invoice line (QBO applies a
+    # credit memo through a payment linking both), the rest of that line the payment's.
     assert payment.allocations == (
+        Allocation(org_id=ORG, allocation_id="201:0:130:9~by-payment", invoice_id="130",
+                   source=AllocationSource.CREDIT_NOTE, source_id="9",
+                   amount=Decimal("20.00"), date=date(2026, 11, 2)),
         Allocation(org_id=ORG, allocation_id="201:0:130", invoice_id="130",
                    source=AllocationSource.PAYMENT, source_id="201",
-                   amount=Decimal("362.07"), date=date(2026, 11, 2)),
+                   amount=Decimal("342.07"), date=date(2026, 11, 2)),
         Allocation(org_id=ORG, allocation_id="201:1:131", invoice_id="131",
                    source=AllocationSource.PAYMENT, source_id="201",
                    amount=Decimal("100.00"), date=date(2026, 11, 2)),

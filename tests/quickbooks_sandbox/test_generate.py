@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from ar_sync_quickbooks.sandbox import generate_company
@@ -60,3 +60,30 @@ def test_generated_company_reloads_unchanged() -> None:
     assert parse_company(company_document(company)) == company
     assert sum(i["Balance"] for i in company.invoices) > Decimal(0)
     assert TODAY - timedelta(days=1) < TODAY
+
+
+def _stamps(company) -> list[datetime]:  # type: ignore[no-untyped-def]
+    return [
+        datetime.fromisoformat(record["MetaData"][name])
+        for records in (company.customers, company.invoices, company.payments,
+                        company.credit_memos)
+        for record in records
+        for name in ("CreateTime", "LastUpdatedTime")
+    ]
+
+
+def test_no_stamp_after_the_generation_instant_just_after_midnight_utc() -> None:
+    # Yesterday's working day in Los Angeles ends at 00:59 UTC today, so a company generated
+    # at 00:10 UTC would have records changed after that instant unless ``now`` caps them.
+    today = date(2026, 12, 2)
+    just_after_midnight = datetime(2026, 12, 2, 0, 10, tzinfo=UTC)
+    size = {"customers": 30, "invoices": 300, "paid": 150, "seed": 7, "today": today}
+    uncapped = generate_company(**size)
+    capped = generate_company(**size, now=just_after_midnight)
+    late = [stamp for stamp in _stamps(uncapped) if stamp > just_after_midnight]
+    assert len(late) == 3
+    assert max(_stamps(capped)) == just_after_midnight
+    assert sum(stamp == just_after_midnight for stamp in _stamps(capped)) == 3
+    # Later in the day nothing is capped: the company is the one generated without ``now``.
+    noon = generate_company(**size, now=datetime(2026, 12, 2, 12, tzinfo=UTC))
+    assert company_document(noon) == company_document(uncapped)

@@ -4,12 +4,15 @@ generated company, before and after payments, voids, edits, deletions and new re
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from ar_sync_quickbooks.sandbox import cdc, generate_company, query, wire
 from ar_sync_quickbooks.sandbox.books import RealmBooks
+from ar_sync_quickbooks.sandbox.entities import ENTITIES as SHAPES
+from ar_sync_quickbooks.sandbox.entities import ordered
 
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
@@ -137,3 +140,30 @@ def test_writes_move_rows_in_every_view(company) -> None:
     assert not {open_ids[0], open_ids[2], open_ids[4]} & set(ids)
     assert ids[-3:] == [open_ids[1], open_ids[3], str(created["Id"])]
     assert total == len(open_ids) - 3 + 1
+
+
+def test_served_json_follows_every_write(company) -> None:
+    # Each record's JSON is written once (as the books load) and kept until a write replaces
+    # the record: a paid invoice is served with its new balance, every record as written now.
+    books = RealmBooks(company)
+    invoice_id = next(
+        str(r["Id"]) for r in books.rows("Invoice") if Decimal(str(r["Balance"])) > 0
+    )
+
+    def served() -> dict:
+        (text,) = books.wire_json("Invoice", [books.find("Invoice", invoice_id)])
+        return json.loads(text.text, parse_float=Decimal)
+
+    before = served()
+    books.pay_invoice(invoice_id, Decimal("1.00"), None, NOW + timedelta(minutes=1))
+    after = served()
+    assert after["Balance"] == before["Balance"] - Decimal("1.00")
+    assert int(after["SyncToken"]) == int(before["SyncToken"]) + 1
+    assert after["MetaData"]["LastUpdatedTime"] == wire.stamp(
+        NOW + timedelta(minutes=1), books.tz
+    )
+    for entity in ENTITIES:
+        rows = books.rows(entity)
+        assert [fragment.text for fragment in books.wire_json(entity, rows)] == [
+            wire.dumps(ordered(SHAPES[entity], row)) for row in rows
+        ]

@@ -125,9 +125,9 @@ def run_query(call: ApiCall) -> Reply:
             page, total = query.run_indexed(
                 parsed, lambda: books.by_update(entity), books.tz
             ) or query.run(parsed, books.rows(entity), books.tz)
-            body = query.response(
-                parsed, [ordered(ENTITIES[parsed.entity], r) for r in page], total, call.time
-            )
+            # Each row's JSON is written once and kept until a write replaces the row.
+            rows = [] if parsed.count else books.wire_json(entity, page)
+            body = query.response(parsed, rows, total, call.time)
             text_body = wire.dumps(body)
     except query.QueryError as error:
         return fault("4001", "Invalid query", str(error), now=call.now, tz=call.books.tz)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -123,6 +123,15 @@ class RealmBooks:
             (self._latest_stamp(entity) for entity in ENTITIES),
             default=datetime(2000, 1, 1, tzinfo=UTC),
         )
+        # Per entity, by Id: (the record, its JSON as the API writes it), written now for every
+        # record (``wire_json``), so that serving a page costs the same whether or not it was
+        # served before, and dropped when a write replaces the record (``_moved``; the record
+        # written by that write is written when first served).
+        self._wire: dict[str, dict[str, tuple[dict[str, object], wire.RawJSON]]] = {
+            entity: {} for entity in ENTITIES
+        }
+        for entity in ENTITIES:
+            self.wire_json(entity, self.records[entity].values())
 
     @property
     def id(self) -> str:
@@ -152,6 +161,22 @@ class RealmBooks:
                     self.records[entity].values(), key=lambda r: (int(str(r["Id"])),)
                 )
             return table.all.rows
+
+    def wire_json(self, entity: str, rows: Iterable[dict[str, object]]) -> list[wire.RawJSON]:
+        """Each record's JSON as the API writes it (``entities.ordered``), ready to drop into an
+        answer: written once per record and kept until a write replaces the record, so a page
+        costs a lookup per row. Call with the lock held, with rows from ``find``/``rows``/
+        ``by_update`` (stored records, which writes replace and never change in place)."""
+        cache, shape = self._wire[entity], ENTITIES[entity]
+        out = []
+        for record in rows:
+            record_id = str(record["Id"])
+            kept = cache.get(record_id)
+            if kept is None or kept[0] is not record:  # the identity check: a belt to _moved
+                text = wire.dumps(ordered(shape, record))
+                kept = cache[record_id] = (record, wire.RawJSON(text))
+            out.append(kept[1])
+        return out
 
     def by_update(self, entity: str) -> OrderedRows[dict[str, object]]:
         """``entity``'s records by ``MetaData.LastUpdatedTime`` then Id (``query.paging_key``),
@@ -551,7 +576,10 @@ class RealmBooks:
     def _moved(
         self, entity: str, old: dict[str, object] | None, new: dict[str, object] | None
     ) -> None:
-        """Keep the built tables current: ``old`` leaves them, ``new`` enters them."""
+        """Keep the built tables current: ``old`` leaves them, ``new`` enters them; ``old``'s
+        written JSON is forgotten."""
+        if old is not None:
+            self._wire[entity].pop(str(old["Id"]), None)
         for tables in (self._by_id, self._by_update):
             table = tables.get(entity)
             if table is not None:

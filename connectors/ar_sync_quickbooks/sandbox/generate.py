@@ -28,7 +28,9 @@ in each customer's currency); every tenth customer is new (created 90 days befor
 no invoice older). History records are dated at least two days before ``today``.
 
 Every ``TxnDate`` is on or before ``today``, every payment before it; ``MetaData`` times are
-spread over the day of each record's last activity, written with the company's offset.
+spread over the day of each record's last activity, written with the company's offset, and
+none is later than ``now`` when it is given (the generation instant: the sandbox plugin passes
+its clock's), whatever the hour.
 """
 
 from __future__ import annotations
@@ -91,22 +93,35 @@ _ITEMS = (
 
 
 def generate_company(
-    *, customers: int, invoices: int, paid: int, seed: int, today: date, history_months: int = 0
+    *,
+    customers: int,
+    invoices: int,
+    paid: int,
+    seed: int,
+    today: date,
+    history_months: int = 0,
+    now: datetime | None = None,
 ) -> Company:
     """A complete, consistent company (see the module docstring); ``history_months`` (0: none,
     and the company is exactly as without it) fills the months before ``today`` as
-    ``_Generator._history`` says."""
+    ``_Generator._history`` says. ``now`` (an aware instant, the generation's; None: no cap)
+    caps every ``MetaData`` stamp, so none is in the future whatever the hour; a stamp already
+    at or before it is unchanged, so the company is the same as without it at most hours."""
     if customers < 1:
         raise ValueError("customers must be at least 1")
     if invoices < 0 or paid < 0 or history_months < 0:
         raise ValueError("invoices, paid and history_months must not be negative")
-    generator = _Generator(random.Random(seed), today, history_months)
+    generator = _Generator(random.Random(seed), today, history_months, now)
     return build_company(generator.document(customers, invoices, paid))
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, today: date, history_months: int = 0) -> None:
+    def __init__(
+        self, rng: random.Random, today: date, history_months: int = 0,
+        now: datetime | None = None,
+    ) -> None:
         self.rng, self.today, self.history_months = rng, today, history_months
+        self.now = None if now is None else now.astimezone(UTC).replace(microsecond=0)
         self.tz = wire.zone(DEFAULT_TIMEZONE)
         self._ids = iter(range(1, 10**9))
         self.customers: list[dict[str, object]] = []
@@ -167,7 +182,9 @@ class _Generator:
 
     def _stamp(self, day: date) -> str:
         """A time on ``day`` spread over the working day (on ``today``: its first minutes, so
-        that nothing is stamped later than a caller's "now" on the day it generates).
+        that nothing is stamped later than a caller's "now" on the day it generates), and never
+        after ``now`` when it is given: a working day in Los Angeles ends at 00:59 UTC the next
+        day, so yesterday's records would otherwise be in the future until then.
 
         ``today`` may be the UTC date or the company's local one: its first minutes are counted
         from the earlier of the two midnights, so a company west of UTC generated just after
@@ -183,7 +200,10 @@ class _Generator:
             moment = datetime.combine(day, time(8), tzinfo=self.tz) + timedelta(
                 minutes=self._minute
             )
-        return wire.stamp(moment.astimezone(UTC), self.tz)
+        moment = moment.astimezone(UTC)
+        if self.now is not None and moment > self.now:
+            moment = self.now
+        return wire.stamp(moment, self.tz)
 
     def _meta(self, created: date, updated: date | None = None) -> dict[str, str]:
         first = self._stamp(created)

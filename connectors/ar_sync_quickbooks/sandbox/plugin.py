@@ -4,13 +4,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from ar_sync.sandbox.clock import utc_now
 from ar_sync.sandbox.plugin import LedgerSandbox
-from ar_sync_quickbooks.sandbox.company import load_company
+from ar_sync_quickbooks.sandbox.company import Company, load_company
 from ar_sync_quickbooks.sandbox.generate import generate_company
 from ar_sync_quickbooks.sandbox.server import QuickBooksSandbox
 
 SAMPLE_COMPANY = Path(__file__).parent / "samples" / "small_company.json"
+
+
+def generate_now(**spec: Any) -> Company:
+    """``generate_company`` with ``now`` read from the sandbox's clock as the server starts, so
+    that no stamp is later than the moment it is served from (a sandbox reads the clock:
+    ``ar_sync.sandbox.clock``)."""
+    return generate_company(**spec, now=utc_now())
+
 
 plugin = LedgerSandbox(
     platform="quickbooks",
@@ -18,6 +28,6 @@ plugin = LedgerSandbox(
     company_marker="CompanyInfo",  # every company file has it (company.py), no Xero file does
     sample=SAMPLE_COMPANY,
     load=load_company,
-    generate=generate_company,
+    generate=generate_now,
     server=QuickBooksSandbox,
 )

@@ -138,30 +138,34 @@ def allocations_by_invoice(
 def open_amount_at(invoice: Invoice, allocations: Iterable[Allocation], day: date) -> Decimal:
     """What ``invoice`` still owed at the end of ``day``, in its own currency (not rounded).
 
-    ``total`` minus the allocations (those of ``allocations`` whose ``invoice_id`` is this
-    invoice's) dated on or before ``day``; zero if it was issued after ``day`` or its status does
-    not count (voided, deleted, draft, submitted). Not clipped: allocations beyond the total give
-    a negative amount, which ``receivables`` then leaves out.
+    Worked back from today: ``amount_due`` now plus the allocations (those of ``allocations``
+    whose ``invoice_id`` is this invoice's) dated after ``day``; zero if it was issued after
+    ``day`` or its status does not count (voided, deleted, draft, submitted). Working back needs
+    only what changed after ``day``: every allocation dated after ``day`` belongs to a document
+    changed since, which a history read from any date on or before ``day`` has fetched, whereas
+    ``total`` minus the allocations up to ``day`` would also need credits last changed before
+    the history began. Not clipped: a negative result is left out by ``receivables``.
     """
     if invoice.status not in COUNTED_STATUSES or invoice.issue_date > day:
         return ZERO
-    paid = sum(
-        (a.amount for a in allocations if a.invoice_id == invoice.invoice_id and a.date <= day),
+    later = sum(
+        (a.amount for a in allocations if a.invoice_id == invoice.invoice_id and a.date > day),
         ZERO,
     )
-    return invoice.total - paid
+    return invoice.amount_due + later
 
 
 def credit_remaining_at(credit: Credit, day: date) -> Decimal:
     """What was left of ``credit`` to apply at the end of ``day``, in its own currency.
 
-    ``total`` minus its allocations dated on or before ``day``; zero if dated after ``day`` or its
-    status does not count. A refund is not an allocation in the domain records and has no date
-    here, so a refunded credit reads as unrefunded (the caller sees ``remaining`` today differ).
+    Worked back like ``open_amount_at``: ``remaining`` now plus its allocations dated after
+    ``day``; zero if dated after ``day`` or its status does not count. A refund is not an
+    allocation in the domain records and has no date here, so a credit refunded after ``day``
+    reads as already refunded then.
     """
     if credit.status not in COUNTED_STATUSES or credit.date > day:
         return ZERO
-    return credit.total - sum((a.amount for a in credit.allocations if a.date <= day), ZERO)
+    return credit.remaining + sum((a.amount for a in credit.allocations if a.date > day), ZERO)
 
 
 def paid_on(invoice: Invoice, allocations: Iterable[Allocation]) -> date | None:
@@ -214,9 +218,23 @@ def history(
     invoices: Iterable[Invoice], credits: Iterable[Credit], *, base_currency: str
 ) -> History:
     """Index ``invoices`` and ``credits`` (all of an org's, any status) for measuring; documents
-    whose status does not count are dropped here (their allocations, too)."""
+    whose status does not count are dropped here (their allocations, too).
+
+    An allocation onto an invoice issued after the allocation's own date (a payment's unapplied
+    rest applied later to a newer invoice: QuickBooks payment lines share the payment's date)
+    counts from the invoice's date, never before it exists (``effective_allocations``)."""
     invoices = tuple(i for i in invoices if i.status in COUNTED_STATUSES)
-    credits = tuple(c for c in credits if c.status in COUNTED_STATUSES)
+    issued = {i.invoice_id: i.issue_date for i in invoices}
+    invoices = tuple(
+        replace(i, payments=effective_allocations(i.payments, issued))
+        if i.payments else i
+        for i in invoices
+    )
+    credits = tuple(
+        replace(c, allocations=effective_allocations(c.allocations, issued))
+        for c in credits
+        if c.status in COUNTED_STATUSES
+    )
     allocations = allocations_by_invoice(invoices, credits)
     paid_dates: dict[str, date] = {}
     sales: dict[tuple[int, int], Decimal] = defaultdict(lambda: quantize(ZERO, base_currency))
@@ -234,6 +252,21 @@ def history(
         allocations=allocations,
         paid_dates=paid_dates,
         sales=dict(sales),
+    )
+
+
+def effective_allocations(
+    allocations: Iterable[Allocation], issued: Mapping[str, date]
+) -> tuple[Allocation, ...]:
+    """``allocations`` with each one's date moved to its invoice's issue date (``issued``:
+    invoice_id -> issue date) when that is later: money cannot pay an invoice before the
+    invoice exists, so until then it stays unapplied on its credit. Allocations onto invoices
+    not in ``issued`` are kept as they are."""
+    return tuple(
+        replace(a, date=issued[a.invoice_id])
+        if a.invoice_id in issued and issued[a.invoice_id] > a.date
+        else a
+        for a in allocations
     )
 
 

@@ -11,25 +11,26 @@ backfill. ``check_as_of`` enforces this. Both functions read through ``tx``
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
-from ar_sync.aging.columns import (
-    RECEIVABLE_CREDIT_KINDS,
-    AgingColumns,
-    age_columns,
-    columns_from_batches,
-)
 from ar_sync.clock import local_date
 from ar_sync.domain import Basis, Org, OrgAging, Scheme
 from ar_sync.errors import ConfigError
 from ar_sync.store.receivables import customer_names, receivable_batches
 from ar_sync.store.runs import last_sync_run
 
+if TYPE_CHECKING:
+    from ar_sync.aging.columns import AgingColumns
+
 
 def load_columns(tx: Connection, org: Org) -> AgingColumns:
     """``org``'s stored receivables as aging columns: one SELECT, read a batch of rows at a
-    time into arrays (no domain records or aging items built on the way)."""
+    time into arrays (no domain records or aging items built on the way). numpy is imported
+    here, when an aging is made: a sync with nothing new makes none and starts without it."""
+    from ar_sync.aging.columns import RECEIVABLE_CREDIT_KINDS, columns_from_batches
+
     batches = receivable_batches(tx, org.org_id, credit_kinds=RECEIVABLE_CREDIT_KINDS)
     return columns_from_batches(batches, base_currency=org.base_currency)
 
@@ -46,6 +47,8 @@ def aging_for(
 
     Aged from columns (``ar_sync.aging.columns``), equal to ``age(receivables(...))`` on the
     same documents to the cent."""
+    from ar_sync.aging.columns import age_columns
+
     report = age_columns(load_columns(tx, org), as_of=as_of, basis=basis, scheme=scheme)
     names = customer_names(tx, org.org_id)
     return OrgAging(

@@ -10,14 +10,16 @@ because PostgreSQL's collation and SQLite's byte order disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, Table, and_, func, select
+from sqlalchemy import Connection, Row, Table, and_, func, or_, select
 
 from ar_sync.domain import (
+    APPLIED_BY_PAYMENT,
     Allocation,
     AllocationSource,
     Credit,
@@ -28,7 +30,7 @@ from ar_sync.domain import (
     RateQuote,
     Record,
 )
-from ar_sync.store.bulk import chunks, delete_in, upsert
+from ar_sync.store.bulk import chunks, delete_in, upsert_rows
 from ar_sync.store.tables import allocations, credits, customers, invoices
 from ar_sync.store.types import as_number
 
@@ -46,14 +48,31 @@ _ENUM_COLUMNS: dict[str, type[StrEnum]] = {
 }
 
 
-def _row(record: Record | Allocation, table: Table) -> dict[str, Any]:
-    """``record`` as a row of ``table``: for each column, the attribute of that name."""
-    row = {}
-    for name in table.c.keys():
-        value = getattr(record, name)
-        enum = _ENUM_COLUMNS.get(name)
-        row[name] = value if enum is None else enum(value).value
-    return row
+def _enum_check(enum: type[StrEnum]) -> Callable[[Any], str]:
+    """A member of ``enum`` or its value -> the value (a dict lookup); ``ValueError`` for
+    anything else, as ``enum(value)`` raises."""
+    values = {member.value: member.value for member in enum}
+
+    def check(value: Any) -> str:
+        try:
+            return values[value]
+        except (KeyError, TypeError):
+            return enum(value).value  # raises the enum's own ValueError
+
+    return check
+
+
+_CHECKS = {name: _enum_check(enum) for name, enum in _ENUM_COLUMNS.items()}
+
+
+def _row_of(table: Table) -> Callable[[Record | Allocation], tuple[Any, ...]]:
+    """A record -> its row of ``table`` as a tuple: for each column, the attribute of that name."""
+    return attrgetter(*table.c.keys())
+
+
+_CUSTOMER_ROW, _INVOICE_ROW, _CREDIT_ROW, _ALLOCATION_ROW = (
+    _row_of(table) for table in (customers, invoices, credits, allocations)
+)
 
 
 def _record(cls: type[_R], row: Row[Any], **fields: Any) -> _R:
@@ -79,8 +98,22 @@ def _check_invoice_payments(invoice: Invoice) -> None:
             )
 
 
+def _applied_by(credit: Credit, a: Allocation) -> bool:
+    """Whether ``a`` is a credit note's allocation that the payment ``credit`` made
+    (``domain.APPLIED_BY_PAYMENT``)."""
+    return (
+        credit.kind == CreditKind.PAYMENT
+        and a.source == AllocationSource.CREDIT_NOTE
+        and a.org_id == credit.org_id
+        and a.allocation_id.startswith(f"{credit.credit_id}:")
+        and a.allocation_id.endswith(APPLIED_BY_PAYMENT)
+    )
+
+
 def _check_credit_allocations(credit: Credit) -> None:
     for a in credit.allocations:
+        if _applied_by(credit, a):
+            continue
         if (
             a.org_id != credit.org_id
             or a.source_id != credit.credit_id
@@ -113,34 +146,34 @@ def upsert_records(tx: Connection, records: Iterable[Record]) -> dict[str, int]:
     the record otherwise). Idempotent: the same records twice leave the same rows. Records for
     several orgs may be mixed.
     """
-    customer_rows: list[dict[str, Any]] = []
-    invoice_rows: list[dict[str, Any]] = []
-    credit_rows: list[dict[str, Any]] = []
+    customer_rows: list[tuple[Any, ...]] = []
+    invoice_rows: list[tuple[Any, ...]] = []
+    credit_rows: list[tuple[Any, ...]] = []
     # The last version of a document in the batch wins, allocations included.
     invoice_allocs: dict[tuple[str, str], tuple[Allocation, ...]] = {}
     credit_allocs: dict[tuple[str, str, str], tuple[Allocation, ...]] = {}
     for record in records:
         if isinstance(record, Customer):
             _check_instant(record.updated_at, f"customer {record.customer_id}")
-            customer_rows.append(_row(record, customers))
+            customer_rows.append(_CUSTOMER_ROW(record))
         elif isinstance(record, Invoice):
             _check_instant(record.updated_at, f"invoice {record.invoice_id}")
             _check_invoice_payments(record)
-            invoice_rows.append(_row(record, invoices))
+            invoice_rows.append(_INVOICE_ROW(record))
             if record.payments is not None:
                 invoice_allocs[(record.org_id, record.invoice_id)] = record.payments
         elif isinstance(record, Credit):
             _check_instant(record.updated_at, f"credit {record.credit_id}")
             _check_credit_allocations(record)
-            credit_rows.append(_row(record, credits))
+            credit_rows.append(_CREDIT_ROW(record))
             key = (record.org_id, record.credit_id, CreditKind(record.kind).value)
             credit_allocs[key] = record.allocations
         else:
             raise TypeError(f"cannot store a {type(record).__name__}")
 
-    upsert(tx, customers, customer_rows)
-    upsert(tx, invoices, invoice_rows)
-    upsert(tx, credits, credit_rows)
+    upsert_rows(tx, customers, customer_rows)
+    upsert_rows(tx, invoices, invoice_rows, checks=_CHECKS)
+    upsert_rows(tx, credits, credit_rows, checks=_CHECKS)
 
     by_org: dict[str, list[str]] = {}
     for org_id, invoice_id in invoice_allocs:
@@ -156,19 +189,38 @@ def upsert_records(tx: Connection, records: Iterable[Record]) -> dict[str, int]:
         by_org_kind.setdefault((org_id, kind), []).append(credit_id)
     for (org_id, kind), ids in by_org_kind.items():
         where = and_(allocations.c.org_id == org_id, allocations.c.source == kind)
+        if kind == CreditKind.CREDIT_NOTE.value:  # those a payment made stay with the payment
+            where = and_(where, ~allocations.c.allocation_id.endswith(APPLIED_BY_PAYMENT))
         delete_in(tx, allocations, where, allocations.c.source_id, ids)
+        if kind == CreditKind.PAYMENT.value:
+            _delete_applied_by(tx, org_id, ids)
     alloc_rows = [
-        _row(a, allocations)
+        _ALLOCATION_ROW(a)
         for group in (*invoice_allocs.values(), *credit_allocs.values())
         for a in group
     ]
-    upsert(tx, allocations, alloc_rows)
+    upsert_rows(tx, allocations, alloc_rows, checks=_CHECKS)
     return {
         "customers": len(customer_rows),
         "invoices": len(invoice_rows),
         "credits": len(credit_rows),
         "allocations": len(alloc_rows),
     }
+
+
+def _delete_applied_by(tx: Connection, org_id: str, payment_ids: list[str]) -> None:
+    """Delete the credit-note allocations the payments ``payment_ids`` made (ids starting
+    ``"<payment id>:"``; a prefix match, not a range, as collations order text differently)."""
+    for chunk in chunks(payment_ids, 200):
+        tx.execute(
+            allocations.delete().where(
+                allocations.c.org_id == org_id,
+                allocations.c.source == AllocationSource.CREDIT_NOTE.value,
+                allocations.c.allocation_id.endswith(APPLIED_BY_PAYMENT),
+                or_(*(allocations.c.allocation_id.startswith(f"{pid}:", autoescape=True)
+                      for pid in chunk)),
+            )
+        )
 
 
 def delete_records(

@@ -8,6 +8,7 @@ computes no aging (``ar_sync.aging`` does, and its jobs save the result here).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -15,6 +16,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, delete, select
 
 from ar_sync.domain import AgingReport, Basis, CustomerAging, Scheme
+from ar_sync.store.bulk import upsert
+from ar_sync.store.runs import RunStatus
 from ar_sync.store.tables import aging_snapshot_lines, aging_snapshots, sync_runs
 
 
@@ -111,8 +114,7 @@ def save_snapshot(
                         "base_amount": None,
                     }
                 )
-    if lines:
-        tx.execute(aging_snapshot_lines.insert(), lines)
+    upsert(tx, aging_snapshot_lines, lines)  # one executemany, values converted once
     return int(snapshot_id)
 
 
@@ -185,10 +187,15 @@ def snapshot_follows_runs(
     scheme: Scheme | str,
     *,
     besides: int,
+    changes: Sequence[str] = (),
 ) -> bool:
     """Whether the snapshot for that key was made after the org's latest sync run other than
     run ``besides`` had ended: False when there is no such snapshot, or no such run, or that
     run never recorded its end (it died: what it wrote is not known).
+
+    ``changes`` names the counts (``sync_runs.counts``) of what a run writes: a run that ended
+    ``ok`` with each of them zero wrote nothing and is passed over, so a snapshot kept by such
+    runs stays current through them (none: every run counts).
 
     Runs of an org never overlap (``ar_sync.store.locks``) and only runs write records, so a
     True here means the snapshot saw every record as they were when run ``besides`` began."""
@@ -200,15 +207,20 @@ def snapshot_follows_runs(
             aging_snapshots.c.scheme == Scheme(scheme).value,
         )
     ).scalar()
-    previous = tx.execute(
-        select(sync_runs.c.finished_at)
+    if created is None:
+        return False
+    runs = tx.execute(
+        select(sync_runs.c.finished_at, sync_runs.c.status, sync_runs.c.counts)
         .where(sync_runs.c.org_id == org_id, sync_runs.c.id != besides)
         .order_by(sync_runs.c.started_at.desc(), sync_runs.c.id.desc())
-        .limit(1)
-    ).first()
-    if created is None or previous is None or previous.finished_at is None:
-        return False
-    return bool(previous.finished_at <= created)
+    )
+    for run in runs:  # latest first, until one ended before the snapshot or may have written
+        if run.finished_at is not None and run.finished_at <= created:
+            return True
+        wrote = any(run.counts.get(count, 0) for count in changes)
+        if not changes or wrote or run.status != RunStatus.OK.value:
+            return False
+    return False
 
 
 def list_snapshots(tx: Connection, org_id: str) -> list[SnapshotSummary]:

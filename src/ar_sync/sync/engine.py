@@ -21,6 +21,13 @@ credits) after its incremental pages. Those pages commit with their own resumabl
 streams are still to re-read (``open-set``) commits with the last page of each, so an
 interrupted re-read resumes where it stopped.
 
+**History.** With ``history_from`` (a date S), the engine also reads every document stream
+from S with every status, after the usual reads, so paid and voided documents of the window are
+kept (``ar_sync.sync.history``: when a pass is due, its state keys). Each page commits with its
+own resumable state (``history:<stream>``); the last one records ``history`` = ``{"since": S}``.
+``backfill=True`` makes only that pass (``ar-sync backfill``), and ``call_budget`` stops it,
+resumably, once the connector has made that many calls (a day's allowance).
+
 **The log.** A run logs its start with its mode (``_mode``) once the open-set plan is made,
 each committed page at DEBUG, and its outcome (status, rows written per kind, pages, API
 calls, retries, seconds waited and taken; a failure's one-line reason) at INFO. A run that
@@ -32,7 +39,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from ar_sync.connector import CallStats, Connector, Page
@@ -50,6 +57,7 @@ from ar_sync.store.runs import (
     set_stream_state,
     start_sync_run,
 )
+from ar_sync.sync import history
 
 # The stage's name, not this module's: the log file has said "ar_sync.sync" for every run.
 log = logging.getLogger("ar_sync.sync")
@@ -99,6 +107,9 @@ def sync_org(
     progress: SyncProgress | None = None,
     full: bool = False,
     refresh_every: timedelta | None = DEFAULT_REFRESH_EVERY,
+    history_from: date | None = None,
+    backfill: bool = False,
+    call_budget: int | None = None,
 ) -> SyncResult:
     """Bring ``connector.org`` up to date in ``store``; returns what was done.
 
@@ -107,7 +118,9 @@ def sync_org(
     each committed page's state, and at the end. ``ArSyncError`` and interruptions are recorded
     on the sync run and re-raised. ``full`` also re-reads the open set of every stream;
     otherwise the connector's ``open_set_streams`` are re-read when the last re-read is
-    ``refresh_every`` old or more (None: only on ``full``).
+    ``refresh_every`` old or more (None: only on ``full``). ``history_from``, ``backfill`` and
+    ``call_budget``: the history pass (module docstring); a pass stopped by the budget leaves
+    ``counts["history_stopped"] = 1`` and its state for the next run.
     """
     org = connector.org
     started_at = now()
@@ -121,6 +134,14 @@ def sync_org(
             save_org(tx, org, now=started_at)
             states = get_stream_states(tx, org.org_id)
         result.org = org
+        plan = history.plan_pass(states, connector.history_streams, history_from, force=backfill)
+        if backfill:
+            log.info("%s (%s): sync run %d started, mode backfill from %s", org.name,
+                     org.org_id, run_id, plan and plan["since"])
+            _history_pass(store, connector, org, states, plan, result, started_at=started_at,
+                          now=now, progress=progress, call_budget=call_budget)
+            _finish(store, result, now(), "ok", error=None, stats=connector.stats)
+            return result
         open_set = _plan_open_set(
             store, connector, states, started_at, full=full, refresh_every=refresh_every
         )
@@ -140,6 +161,8 @@ def sync_org(
         if OPEN_SET not in states:  # a first sync reads the open set: it counts as a re-read
             with store.transaction() as tx:
                 set_stream_state(tx, org.org_id, OPEN_SET, open_set, now=now())
+        _history_pass(store, connector, org, states, plan, result, started_at=started_at,
+                      now=now, progress=progress, call_budget=call_budget)
     except ArSyncError as exc:
         _finish(store, result, now(), "failed", error=str(exc), stats=connector.stats)
         raise
@@ -215,6 +238,68 @@ def _reread_open_set(
     result.counts["open_set_streams"] = result.counts.get("open_set_streams", 0) + 1
 
 
+def _history_pass(
+    store: Store,
+    connector: Connector,
+    org: Org,
+    states: dict[str, dict[str, Any]],
+    plan: dict[str, Any] | None,
+    result: SyncResult,
+    *,
+    started_at: datetime,
+    now: Callable[[], datetime],
+    progress: SyncProgress | None,
+    call_budget: int | None,
+) -> None:
+    """Read ``plan``'s pending streams from its ``since`` (``ar_sync.sync.history``), each page
+    with its ``history:<stream>`` state; a finished stream leaves ``pending`` and the last one
+    sets ``history``. Stops, resumably, once ``call_budget`` calls are made."""
+    if plan is None:
+        return
+    since = date.fromisoformat(plan["since"])
+    if states.get(history.HISTORY_PASS) != plan:  # a new pass: stale cursors go
+        with store.transaction() as tx:
+            for stream in connector.history_streams:
+                delete_stream_state(tx, org.org_id, history.HISTORY_PREFIX + stream)
+                states.pop(history.HISTORY_PREFIX + stream, None)
+            set_stream_state(tx, org.org_id, history.HISTORY_PASS, plan, now=now())
+    log.info("%s: reading history from %s (%s)", org.name, since.isoformat(),
+             ", ".join(plan["pending"]))
+    moment = history.since_instant(since, org.timezone)
+    for stream in list(plan["pending"]):
+        key = history.HISTORY_PREFIX + stream
+        if progress:
+            progress.stream_started(org, f"{stream} (history)")
+        pages = connector.history_pages(stream, moment, states.get(key), started_at=started_at)
+        try:
+            for page in pages:
+                _commit_page(store, org, page, result, at=now(), state_key=key)
+                if progress:
+                    progress.page_committed(org, stream, page, result.counts)
+                del page  # committed: not kept while the next page is mapped
+                if call_budget is not None and connector.stats.total >= call_budget:
+                    result.counts["history_stopped"] = 1
+                    log.info("%s: history stopped at the call budget (%d calls)", org.name,
+                             call_budget)
+                    return
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()  # a generator stopped early lets its page in flight go
+        plan["pending"].remove(stream)
+        with store.transaction() as tx:
+            delete_stream_state(tx, org.org_id, key)
+            if plan["pending"]:
+                set_stream_state(tx, org.org_id, history.HISTORY_PASS, plan, now=now())
+            else:
+                reached = history.finished_since(states, since)
+                set_stream_state(tx, org.org_id, history.HISTORY,
+                                 {"since": reached.isoformat()}, now=now())
+                delete_stream_state(tx, org.org_id, history.HISTORY_PASS)
+                states[history.HISTORY] = {"since": reached.isoformat()}
+    result.counts["history_streams"] = result.counts.get("history_streams", 0) + 1
+
+
 def _commit_page(
     store: Store,
     org: Org,
@@ -234,7 +319,7 @@ def _commit_page(
     _add(result.counts, written)
     _add(result.counts, {"pages": 1, "deleted": len(page.deleted), "skipped": len(page.skipped)})
     log.debug("%s: %s%s page committed: %s written, %d deleted, %d skipped", org.name,
-              page.stream, " (open set)" if state_key else "", _written(written),
+              page.stream, f" ({state_key})" if state_key else "", _written(written),
               len(page.deleted), len(page.skipped))
     for error in page.skipped:
         log.warning("%s: skipped a record in %s: %s", org.name, page.stream, error)

@@ -13,13 +13,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ar_sync.connector import Page
 from ar_sync.domain import Org
 from ar_sync.sync.retry import RetryNotice
 
 if TYPE_CHECKING:  # a view draws the engine's results; it does not run it
+    from ar_sync.jobs import BackfillEstimate
     from ar_sync.sync.engine import SyncResult
 
 
@@ -30,19 +39,24 @@ def print_line(console: Console, text: str) -> None:
 
 
 class SyncProgressDisplay:
-    """A ``SyncProgress`` drawing one live line per org on ``console`` (stderr)."""
+    """A ``SyncProgress`` drawing one live line per org on ``console`` (stderr).
 
-    def __init__(self, console: Console) -> None:
+    ``eta``: a backfill's display, whose line also shows the time left, from the pages done
+    against the pages expected (``expect``) at the pace so far.
+    """
+
+    def __init__(self, console: Console, *, eta: bool = False) -> None:
         self.console = console
         self.results: list[SyncResult] = []
-        self._progress = Progress(
+        columns: list[ProgressColumn] = [
             SpinnerColumn(),
             TextColumn("{task.description}"),
             TextColumn("[cyan]{task.fields[records]}[/] records, {task.fields[pages]} pages"),
             TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
+        ]
+        if eta:
+            columns += [TextColumn("ETA"), TimeRemainingColumn()]
+        self._progress = Progress(*columns, console=console, transient=False)
         self._tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> SyncProgressDisplay:
@@ -59,6 +73,10 @@ class SyncProgressDisplay:
             )
         return self._tasks[org.org_id]
 
+    def expect(self, org: Org, pages: int) -> None:
+        """``org``'s run should take about ``pages`` pages (the ETA's denominator)."""
+        self._progress.update(self._task(org), total=max(1, pages), completed=0)
+
     def stream_started(self, org: Org, stream: str) -> None:
         self._progress.update(self._task(org), description=f"{escape(org.name)}: {stream}")
 
@@ -69,6 +87,7 @@ class SyncProgressDisplay:
             description=f"{escape(org.name)}: {stream}",  # a retry's note is over
             records=records,
             pages=totals.get("pages", 0),
+            completed=totals.get("pages", 0),
         )
 
     def retrying(self, org: Org, notice: RetryNotice) -> None:
@@ -132,3 +151,42 @@ def sync_summary(results: list[SyncResult]) -> list[str]:
             line += f"; {counts['skipped']} records skipped (see the log)"
         lines.append(line)
     return lines
+
+
+def estimate_lines(estimate: BackfillEstimate) -> list[str]:
+    """What ``backfill --estimate`` prints: a line per stream (documents, calls), the total, the
+    time the per-minute limit makes it take, and the share of the day's allowance (or that the
+    ledger has no daily cap), and over how many days a backfill spreads."""
+    allowance = estimate.allowance
+    lines = [f"{estimate.org.name}: backfill from {estimate.since.isoformat()}"]
+    for stream, documents, calls in estimate.streams:
+        lines.append(f"  {stream}: {documents:,} documents, {calls:,} calls")
+    lines.append(
+        f"  {estimate.calls:,} calls in all; at {allowance.per_minute} calls a minute about "
+        f"{estimate.minutes:,} minutes"
+    )
+    if allowance.per_day is None:
+        lines.append("  the ledger has no daily call cap: the backfill runs in one go")
+    else:
+        share = estimate.calls * 100 / allowance.per_day
+        line = f"  {share:.1f}% of the day's {allowance.per_day:,} calls"
+        if estimate.days > 1:
+            line += (
+                f"; over one day's budget: it spreads over {estimate.days} days (each run stops "
+                "at the day's budget, a tenth of the allowance kept for syncs; run the same "
+                "command again the next day to go on)"
+            )
+        lines.append(line)
+    lines.append(f"  (this estimate made {estimate.counting_calls} counting calls)")
+    return lines
+
+
+def backfill_line(result: SyncResult, since: str) -> str:
+    """The backfill's summary line, saying when a stopped one must be run again."""
+    line = sync_summary([result])[0]
+    if result.counts.get("history_stopped"):
+        return (
+            f"{line}; stopped at the day's call budget: run `ar-sync backfill --org "
+            f"{result.org.org_id} --since {since}` again tomorrow to go on from the last page"
+        )
+    return f"{line}; history complete from {since}"
