@@ -44,6 +44,8 @@ from ar_sync.errors import ArSyncError, ConfigError, RetriableSourceError
 from ar_sync.logs import configure_logging, loggable_command
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from ar_sync.domain import Org
     from ar_sync.settings import Settings
     from ar_sync.store import Store
@@ -565,13 +567,7 @@ def customers(
         org, "measured",
         lambda org_id: customer_measures_org(state.store(), org_id, as_of=chosen_date, now=now),
     )
-    if output is OutputFormat.json:
-        sys.stdout.write(customers_json(found))
-    elif output is OutputFormat.csv:
-        sys.stdout.write(customers_csv(found))
-    else:
-        for table in customers_tables(found):
-            stdout.print(table)
+    _write_measures(output, found, customers_json, customers_csv, customers_tables)
 
 
 @app.command()
@@ -600,12 +596,23 @@ def dso(
         org, "measured",
         lambda org_id: month_measures_org(state.store(), org_id, now=now, months=months),
     )
+    _write_measures(output, found, months_json, months_csv, months_tables)
+
+
+def _write_measures(
+    output: OutputFormat,
+    found: list[Any],
+    as_json: Callable[[list[Any]], str],
+    as_csv: Callable[[list[Any]], str],
+    as_tables: Callable[[list[Any]], Iterable[Any]],
+) -> None:
+    """Print ``found`` (one entry per org) as JSON or CSV on stdout, or as one table per org."""
     if output is OutputFormat.json:
-        sys.stdout.write(months_json(found))
+        sys.stdout.write(as_json(found))
     elif output is OutputFormat.csv:
-        sys.stdout.write(months_csv(found))
+        sys.stdout.write(as_csv(found))
     else:
-        for table in months_tables(found):
+        for table in as_tables(found):
             stdout.print(table)
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from ar_sync.money import AMOUNT_PLACES as AMOUNT_SCALE  # decimal places an amount may have
+from ar_sync.money import RATE_PLACES as RATE_SCALE  # noqa: F401 (tables.py: a rate's places)
 
 
 def stored_decimal(value: Any, scale: int, *, as_text: bool) -> Any:
