@@ -1,7 +1,7 @@
 """``make bench``: start-up time of the ``ar-sync`` command, full and no-change syncs of large
 Xero and QuickBooks sandboxes, at 20,000 open invoices and at scale (100,000 and 50,000) under
-the ledgers' real rate limits, how fast a sandbox generates and serves a large company, and
-aging speed.
+the ledgers' real rate limits, a 12-month backfill of the 20,000-invoice company, how fast a
+sandbox generates and serves a large company, and aging speed.
 
 Prints figures only, each next to its target where one is set; nothing here passes or fails
 (tests check what is generated and served, never how fast: a busy machine is not a bug). Each
@@ -23,7 +23,7 @@ one window, is simply the serving time: what is left over it is the client's).
 
     python benchmarks/bench.py [--invoices 20000] [--customers 2000] [--scale 100000 --scale
         50000] [--age-items 1000000] [--platform xero --platform quickbooks] [--startup-runs 5]
-        [--skip startup|sync|scale|sandbox|aging ...]
+        [--skip startup|sync|scale|backfill|sandbox|aging ...]
 
 A full run takes about a quarter of an hour (most of it the scale syncs paced at 60 calls a
 minute); ``--skip scale`` leaves them out, ``--scale 50000`` runs only that size.
@@ -52,6 +52,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ar_sync.aging.age import AgingItem, ItemKind, age
+from ar_sync.aging.measures import add_months
 
 AR_SYNC = [sys.executable, "-m", "ar_sync"]
 
@@ -65,11 +66,12 @@ def _control(url: str, path: str, method: str = "GET", body: dict | None = None)
     return json.loads(raw) if raw else {}
 
 
-def _start_sandbox(platform: str, customers: int, invoices: int,
-                   env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def _start_sandbox(platform: str, customers: int, invoices: int, env: dict[str, str],
+                   history_months: int = 0) -> tuple[subprocess.Popen, str]:
+    history = f",history_months={history_months}" if history_months else ""
     process = subprocess.Popen(
         [*AR_SYNC, "sandbox", "serve", "--platform", platform, "--port", "0",
-         "--generate", f"customers={customers},invoices={invoices},seed=7"],
+         "--generate", f"customers={customers},invoices={invoices},seed=7{history}"],
         env=env, stdout=subprocess.PIPE, text=True,
     )
     assert process.stdout is not None
@@ -127,8 +129,10 @@ class _Api:
             grant["realmId"] = self.company
         self.token = _control(url, "tokens", "POST", grant)["access_token"]
 
-    def get(self, path: str, query: dict[str, str]) -> dict:
-        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+    def get(self, path: str, query: dict[str, str], extra_headers: dict[str, str] | None = None,
+            ) -> dict:
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json",
+                   **(extra_headers or {})}
         if self.platform == "xero":
             address = f"{self.url}/api.xro/2.0/{path}"
             headers["xero-tenant-id"] = self.company
@@ -153,6 +157,18 @@ class _Api:
             return self.get(collection, query)["pagination"]["itemCount"]
         text = f"SELECT COUNT(*) FROM {collection}" + (f" WHERE {where}" if where else "")
         return self.get("query", {"query": text})["QueryResponse"]["totalCount"]
+
+    def count_since(self, collection: str, since: date, where: str | None = None) -> int:
+        """Records changed since midnight UTC of ``since`` (Xero ``If-Modified-Since``;
+        QuickBooks ``MetaData.LastUpdatedTime >=``), what a history read from ``since`` pages
+        through (midnight UTC is at or before the org's midnight east of UTC, so this count is
+        at most the connector's: a lower bound)."""
+        if self.platform == "xero":
+            query = {"page": "1", "pageSize": "1", **({"where": where} if where else {})}
+            modified = {"If-Modified-Since": f"{since.isoformat()}T00:00:00"}
+            return self.get(collection, query, modified)["pagination"]["itemCount"]
+        return self.count(collection, f"MetaData.LastUpdatedTime >= '{since.isoformat()}"
+                                      "T00:00:00Z'")
 
 
 def _xero_lower_bound(api: _Api) -> tuple[int, dict[str, int]]:
@@ -405,10 +421,66 @@ def bench_aging(count: int) -> None:
           f"({count / seconds:,.0f} items/s); total {report.total}")
 
 
-SECTIONS = ("startup", "sync", "scale", "sandbox", "aging")
+SECTIONS = ("startup", "sync", "scale", "backfill", "sandbox", "aging")
 
 # What a user types, each with its target: (arguments, target in seconds).
 STARTUP_COMMANDS = ((["--help"], 0.5), (["version"], 0.5), (["orgs"], 1.0))
+
+
+HISTORY_COLLECTIONS = {  # what each connector's history pass reads, with its filter
+    "xero": {"Invoices": 'Type=="ACCREC"', "CreditNotes": 'Type=="ACCRECCREDIT"',
+             "Overpayments": 'Type=="RECEIVE-OVERPAYMENT"',
+             "Prepayments": 'Type=="RECEIVE-PREPAYMENT"'},
+    "quickbooks": {"Invoice": None, "CreditMemo": None, "Payment": None},
+}
+
+
+def bench_backfill(platform: str, customers: int, invoices: int, months: int) -> None:
+    """``ar-sync backfill --since`` the 1st of the month ``months`` before today, on a company
+    of ``invoices`` open invoices generated with ``months`` of history, after a first sync that
+    read only the open documents: API calls against the lower bound (one page per 1,000
+    documents changed since that date per history stream, counted through the sandbox's own
+    API), the backfill's own counting calls apart, wall time and peak memory."""
+    home = tempfile.mkdtemp(prefix="ar-sync-bench-backfill-")
+    env = dict(os.environ, AR_SYNC_HOME=home, AR_SYNC_HISTORY_MONTHS="0")
+    env.pop("AR_SYNC_DB", None)
+    limits = _limits(platform)
+    sandbox, url = _start_sandbox(platform, customers, invoices, env, history_months=months)
+    try:
+        subprocess.run([*AR_SYNC, "connect", platform, "--sandbox", url], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([*AR_SYNC, "sync"], env=env, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        org_id = json.loads(subprocess.run([*AR_SYNC, "orgs", "--format", "json"], env=env,
+                                           check=True, capture_output=True, text=True).stdout
+                            )[0]["org_id"]
+        since = add_months(date.today(), -months).replace(day=1)
+        time.sleep(limits.window_seconds + 1)  # a fresh minute window, as on another day
+        _control(url, "calls", "DELETE")
+        run = _measured(["backfill", "--org", org_id, "--since", since.isoformat()], env)
+        calls = _control(url, "calls")
+        api_calls, _ = _split(calls["by_endpoint"])
+        reader = _Api(url, platform)
+        counts = {name: reader.count_since(name, since, where)
+                  for name, where in HISTORY_COLLECTIONS[platform].items()}
+        bound, pages = _pages(counts, single=())
+        streams = len(counts)
+        print(f"{platform}: backfill since {since.isoformat()} ({months} months) of a company of "
+              f"{invoices:,} open invoices, {customers:,} customers (sandbox limits: "
+              f"{_limits_text(platform)}):")
+        print(f"  API calls        {sum(api_calls.values())} (lower bound {bound} pages: "
+              + ", ".join(f"{k} {v} for {counts[k]:,}" for k, v in pages.items())
+              + f"; plus {streams} counting calls for the progress bar's ETA)")
+        print(f"  over the bound   {sum(api_calls.values()) - bound - streams} calls (target: "
+              f"at most one page per stream, {streams})")
+        print(f"  429s met         {calls['rate_limited']} (target: 0)")
+        print(f"  wall seconds     {run.seconds:.2f}")
+        print(f"  peak memory      {run.peak_mb:.0f} MB (the backfill process; target: at most "
+              "150 MB)")
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def bench_startup(runs: int) -> None:
@@ -461,6 +533,9 @@ def main() -> None:
         for invoices in args.scale or [100_000, 50_000]:
             for platform in platforms:
                 bench_sync(platform, max(1, invoices // 50), invoices, daily=False)
+    if "backfill" not in args.skip:
+        for platform in platforms:
+            bench_backfill(platform, args.customers, args.invoices, months=12)
     if "sandbox" not in args.skip:
         bench_sandbox(args.sandbox_invoices)
     if "aging" in args.skip:

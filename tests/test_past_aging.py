@@ -179,3 +179,25 @@ def test_a_past_date_without_history_says_how_to_get_it(cli, connected, monkeypa
         "`ar-sync backfill --org xero:5a6d3e4f-1111-4c2b-9d7e-00000000a001 --since DATE`"
     )
     assert cli("aging").code == 0  # today is still aged from the synced books
+
+
+def test_reconcile_at_past_month_ends_compares_with_the_ledgers_reports_then(cli, history) -> None:
+    """`ar-sync reconcile --as-of PAST` ages from the history and asks the ledger's own reports
+    for that date: every customer checked one by one (--sample covers them all) is equal."""
+    _, org_id, _, since = history
+    (listed,) = cli("orgs", "--format", "json").json()
+    for day in _month_ends(since)[::2]:
+        shown = cli("aging", "--org", org_id, "--as-of", day.isoformat(), "--format", "json")
+        (org,) = shown.json()["orgs"]
+        count = len(org["customers"])
+        total = Decimal(org["totals"]["total"])
+        checked = cli("reconcile", "--org", org_id, "--as-of", day.isoformat(), "--sample", "100")
+        assert checked.code == 0, (day, checked.out, checked.err)
+        first = checked.out.splitlines()[0]
+        assert first.startswith(
+            f"Reconciled {listed['name']} ({listed['platform']}): aging total {total:,.2f} "
+        ), first
+        assert first.endswith(f"; {count} of {count} customers checked one by one: OK"), first
+    refused = cli("reconcile", "--org", org_id, "--as-of", (since - timedelta(days=1)).isoformat())
+    assert refused.code == 2
+    assert refused.err.strip().startswith(f"error: no history before {since.isoformat()} for ")

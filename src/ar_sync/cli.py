@@ -521,6 +521,10 @@ def reconcile(
     """Compare our aging with the ledger's own figures: the org's receivables total (one report
     call) and, one by one, the customers named with --customer and the largest balances.
 
+    A past --as-of compares our aging from the stored history (see `aging --as-of`) with the
+    ledger's own reports at that date; a date before the history is refused with the earliest
+    date that can be compared.
+
     Exit status 0 when everything compared is equal to the cent, 1 when something differs.
     """
     from ar_sync.jobs import reconcile_org

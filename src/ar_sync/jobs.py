@@ -279,13 +279,12 @@ def reconcile_org(
     connector: Connector | None = None,
 ) -> Reconciliation:
     """Compare ``org_id``'s aging at ``as_of`` (None: the org's today at ``now``) with the
-    ledger's own figures: the org's total, and one by one the ``customers`` named (ids or names)
-    and the ``sample`` largest balances. Reads the ledger; changes nothing."""
+    ledger's own figures at that date: the org's total, and one by one the ``customers`` named
+    (ids or names) and the ``sample`` largest balances. A past date is aged from the org's
+    history and refused as ``age_org`` refuses it. Reads the ledger; changes nothing."""
+    aging = age_org(store, org_id, as_of=as_of, now=now)
     with store.reading() as tx:
         org = _stored_org(tx, org_id)
-        day = _day(org, as_of, now)
-        check_as_of(tx, org, day)
-        aging = aging_for(tx, org, as_of=day)
         named = [match_customer(load_customers(tx, org_id), query).customer_id
                  for query in customers]
     with _connector(org, settings, store, connector) as opened:

@@ -71,5 +71,5 @@ def check_as_of(tx: Connection, org: Org, as_of: date) -> None:
         raise ConfigError(
             f"--as-of {as_of.isoformat()} is before {org.name}'s latest sync "
             f"({synced_on.isoformat()}); the store only knows the books as of then "
-            "(aging at past dates needs a backfill, not available yet)"
+            "(an earlier date needs history: AR_SYNC_HISTORY_MONTHS or `ar-sync backfill`)"
         )
