@@ -17,7 +17,7 @@ from ar_sync.settings import load_settings
 from ar_sync.store import Store
 from ar_sync.store.runs import mark_running_runs_interrupted, start_sync_run
 from ar_sync.store.snapshots import list_snapshots
-from ar_sync.store.tables import aging_snapshots
+from ar_sync.store.tables import aging_snapshot_lines, aging_snapshots, invoices
 from tests.xero.company import INVOICE_IDS, ORG_ID
 
 ORG = f"xero:{ORG_ID}"
@@ -77,3 +77,31 @@ def test_a_run_that_died_makes_the_next_sync_take_the_snapshot_again(cli: Any, c
     [(day, total, remade)] = _kept()
     assert (day, total) == (today, Decimal("3219.79"))
     assert remade > made
+
+
+def _drop_snapshots() -> None:
+    with Store(load_settings(None).db_url) as store, store.transaction() as tx:
+        tx.execute(aging_snapshot_lines.delete())
+        tx.execute(aging_snapshots.delete())
+
+
+def test_aging_prints_the_kept_snapshot_exactly_as_ageing_the_records(cli: Any,
+                                                                      connected: Any) -> None:
+    assert cli("sync").code == 0
+    kept = {fmt: cli("aging", "--format", fmt).out for fmt in ("json", "csv", "table")}
+    assert '"total": "3219.79"' in kept["json"]
+    _drop_snapshots()  # now every document is aged again
+    assert {fmt: cli("aging", "--format", fmt).out for fmt in kept} == kept
+
+
+def test_aging_after_a_run_that_died_ages_the_records_not_the_snapshot(cli: Any,
+                                                                       connected: Any) -> None:
+    assert cli("sync").code == 0
+    assert cli("aging", "--format", "json").json()["orgs"][0]["totals"]["total"] == "3219.79"
+    # A run that died after the snapshot, having written INV-002 (200.00 due) as paid.
+    with Store(load_settings(None).db_url) as store, store.transaction() as tx:
+        start_sync_run(tx, ORG, datetime.now(UTC))
+        tx.execute(invoices.update().where(invoices.c.invoice_id == INVOICE_IDS["INV-002"])
+                   .values(amount_due=Decimal("0"), status="paid"))
+        mark_running_runs_interrupted(tx, ORG)
+    assert cli("aging", "--format", "json").json()["orgs"][0]["totals"]["total"] == "3019.79"

@@ -121,4 +121,6 @@ def test_a_sync_with_nothing_new_starts_without_numpy(cli, ar_home: Path, connec
     assert code == 0
     assert "numpy" not in loaded  # nothing new: the snapshot is kept, no aging is made
     code, _, loaded = _start("aging", "--format", "json")
-    assert (code, "numpy" in loaded) == (0, True)
+    assert (code, "numpy" in loaded) == (0, False)  # it prints the kept snapshot
+    code, _, loaded = _start("aging", "--format", "json", "--basis", "invoice")
+    assert (code, "numpy" in loaded) == (0, True)  # no snapshot kept for that basis: aged
