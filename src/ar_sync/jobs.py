@@ -235,11 +235,19 @@ def age_org(
             ):
                 check_history(tx, org, day)  # no history: refused, saying how to get it
             check_as_of(tx, org, day)
-            kept = _kept_snapshot(tx, org, day, basis, scheme, changes=_CHANGES)
-            if kept is not None:
-                return kept
-            return aging_for(tx, org, as_of=day, basis=basis, scheme=scheme)
+            return _current_aging(tx, org, day, basis, scheme)
     return _past_aging(store, org, day, basis=basis, scheme=scheme, now=now)
+
+
+def _current_aging(
+    tx: Connection, org: Org, day: date, basis: Basis = Basis.DUE, scheme: Scheme = Scheme.DAYS
+) -> OrgAging:
+    """``org``'s synced books aged at ``day``: the snapshot kept for that day when it is still
+    current (``_kept_snapshot``), else every document aged from the store's columns."""
+    kept = _kept_snapshot(tx, org, day, basis, scheme, changes=_CHANGES)
+    if kept is not None:
+        return kept
+    return aging_for(tx, org, as_of=day, basis=basis, scheme=scheme)
 
 
 def _kept_snapshot(
@@ -311,7 +319,8 @@ def reconcile_org(
 
 def org_rows(store: Store, *, now: datetime) -> list[OrgRow]:
     """Every connected org with its latest successful sync and, once a sync has finished, its
-    open receivables at its today (the calendar day of ``now`` in its timezone)."""
+    open receivables at its today (the calendar day of ``now`` in its timezone; the day's kept
+    snapshot when current, as ``age_org`` reads it)."""
     rows = []
     with store.reading() as tx:
         for org in list_orgs(tx):
@@ -319,7 +328,7 @@ def org_rows(store: Store, *, now: datetime) -> list[OrgRow]:
             # Before a first sync finishes the store holds part of the books: no figure beats a
             # wrong one (``aging`` refuses such an org too).
             total = (
-                aging_for(tx, org, as_of=local_date(now, org.timezone)).report.total
+                _current_aging(tx, org, local_date(now, org.timezone)).report.total
                 if last
                 else None
             )
