@@ -855,3 +855,6 @@ def _error_line(message: str) -> int:
     """Print ``error: message`` on stderr as one line; the exit status of an error, 2."""
     stderr.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
     return 2
+
+
+import ar_sync.commands  # noqa: E402, F401  (the collections commands register on ``app``)

@@ -17,7 +17,7 @@ computes and the views render, so none of those three owns them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -331,3 +331,234 @@ class OrgMonthMeasures:
     base_currency: str
     history_since: date
     months: tuple[MonthMeasures, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# Collections: what the planner decides, what the journal keeps
+# --------------------------------------------------------------------------------------------
+
+
+class Stage(StrEnum):
+    """A step of the collections ladder, gentlest first (the order is the escalation order)."""
+
+    COURTESY = "courtesy"  # before the due date (off by default)
+    FRIENDLY = "friendly"
+    REMINDER = "reminder"
+    FIRM = "firm"
+    FINAL = "final"  # the demand letter
+    CALL = "call"  # a call task for a person
+    ESCALATION = "escalation"  # marked for an agency or court, listed in the hand-over report
+
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+
+
+class Tone(StrEnum):
+    """How a message reads, softest first; a segment may shift a stage's tone one step."""
+
+    GENTLE = "gentle"
+    FRIENDLY = "friendly"
+    FIRM = "firm"
+    FORMAL = "formal"
+
+
+class Channel(StrEnum):
+    """How a contact is made. Every contact is also journaled; ``LEDGER_NOTE`` mirrors it into
+    the ledger on each listed invoice and on the customer."""
+
+    LEDGER_NOTE = "ledger_note"  # a note in the ledger (invoice history and customer)
+    LEDGER_EMAIL = "ledger_email"  # the ledger's own "email this invoice", once per invoice
+    EMAIL = "email"  # our email over SMTP, one per contact listing every invoice
+    CALL_TASK = "call_task"  # a journaled task for a person to call
+    LETTER = "letter"  # a journaled task to post the rendered letter
+    HANDOVER = "handover"  # a journaled task: hand the debt to an agency or court
+
+
+class Segment(StrEnum):
+    """A customer's segment from their own payment record (``ar_sync.collect.segments``)."""
+
+    RELIABLE = "reliable"
+    NEW = "new"
+    LARGE = "large"
+    STANDARD = "standard"
+
+
+class SkipReason(StrEnum):
+    """Why a customer with an overdue balance gets nothing today (the plan's ``skipped``)."""
+
+    NOT_OVERDUE = "not_overdue"
+    BELOW_MINIMUM = "below_minimum"
+    HOLD = "hold"  # a dispute
+    PROMISE = "promise"  # a promise to pay, not yet due
+    PAYMENT_PLAN = "payment_plan"
+    CAP = "cap"  # contacted today already, or the rolling 30-day cap is reached
+    QUIET_DAY = "quiet_day"
+    OUTSIDE_WINDOW = "outside_window"
+    STAGE_ALREADY_SENT = "stage_already_sent"
+    EXCLUDED = "excluded"
+    NO_CONTACT_ADDRESS = "no_contact_address"
+
+
+class HoldReason(StrEnum):
+    """Why chasing a customer is paused (``ar-sync hold``/``promise``)."""
+
+    DISPUTE = "dispute"
+    PAYMENT_PLAN = "payment-plan"
+    PROMISE = "promise"
+
+
+class JournalKind(StrEnum):
+    """What a journal row records. ``CONTACT_KINDS`` count toward the contact cap."""
+
+    CONTACT = "contact"  # an action ar-sync performed (its channels in ``channels``)
+    MANUAL_CONTACT = "manual_contact"  # ``ar-sync log``: a contact a person made
+    STATEMENT = "statement"  # a statement sent or attached
+    HOLD = "hold"
+    PROMISE = "promise"
+    RELEASE = "release"  # a hold or promise ended by hand
+    TASK = "task"  # a call task, letter or hand-over opened for a person
+    TASK_DONE = "task_done"
+    RESULT = "result"  # one write's outcome (a note landed, an email sent)
+    FAILURE = "failure"  # one write the ledger or mail server refused, or an unknown outcome
+
+
+CONTACT_KINDS = frozenset({JournalKind.CONTACT, JournalKind.MANUAL_CONTACT, JournalKind.STATEMENT})
+
+
+@frozen
+class JournaledInvoice:
+    """An invoice as a contact listed it: what it said, and the due date it chased (a re-issued
+    due date starts a new cycle, so a stage is 'sent' for an ``(invoice_id, due_date)`` pair)."""
+
+    invoice_id: str
+    number: str
+    due_date: date
+    amount_due: Decimal  # in ``currency``
+    currency: str
+
+
+@frozen
+class JournalEntry:
+    """One append-only journal row. ``at`` is the UTC instant written; ``day`` the org's
+    calendar day it counts on (caps, one contact a day). ``detail`` is JSON-able: a hold's
+    ``reason``/``until``, a promise's ``amount``/``currency``/``by``/``balance``, a task's
+    ``task_id``, a result's ``step``/``marker``/``message_id``/``ledger_id``, a failure's
+    ``error``. ``entry_id`` is None until stored."""
+
+    org_id: str
+    customer_id: str
+    kind: JournalKind
+    at: datetime
+    day: date
+    stage: Stage | None = None
+    channels: tuple[Channel, ...] = ()
+    invoices: tuple[JournaledInvoice, ...] = ()
+    text: str = ""
+    key: str | None = None  # the outbox key (and step) it came from
+    detail: Mapping[str, object] = field(default_factory=dict)
+    entry_id: int | None = None
+
+
+@frozen
+class Hold:
+    """A pause on chasing one customer, active from ``since`` through ``until`` (inclusive;
+    None: until released). A promise also has the ``amount`` promised (in ``currency``) and the
+    customer's overdue ``balance`` (same currency) when it was made: it is kept once the
+    balance has fallen by ``amount``."""
+
+    org_id: str
+    customer_id: str
+    reason: HoldReason
+    since: date
+    until: date | None = None
+    note: str = ""
+    amount: Decimal | None = None
+    currency: str | None = None
+    balance: Decimal | None = None
+
+
+@frozen
+class OpenInvoice:
+    """An open invoice as collections reads it (``ar_sync.collect.books``)."""
+
+    invoice_id: str
+    customer_id: str
+    number: str
+    issue_date: date
+    due_date: date
+    currency: str
+    amount_due: Decimal  # in ``currency``
+    amount_due_base: Decimal  # in the org's base currency at the invoice's rate
+
+
+@frozen
+class CollectionBook:
+    """What the planner reads of one org at ``as_of``: every open invoice (overdue or not),
+    each customer's unapplied credits in base currency, names and email addresses."""
+
+    org_id: str
+    org_name: str
+    base_currency: str
+    timezone: str
+    as_of: date
+    invoices: tuple[OpenInvoice, ...]
+    credits_base: Mapping[str, Decimal]  # customer_id -> unapplied credit, base, > 0
+    names: Mapping[str, str]  # customer_id -> display name
+    emails: Mapping[str, str]  # customer_id -> email address (absent: none known)
+
+
+@frozen
+class PlannedInvoice:
+    """One invoice a contact lists; ``interest`` is the late-payment interest and ``fee`` the
+    fixed compensation quoted (both in ``currency``, zero under no scheme)."""
+
+    invoice_id: str
+    number: str
+    issue_date: date
+    due_date: date
+    days_overdue: int  # negative before the due date (a courtesy note)
+    amount_due: Decimal
+    currency: str
+    interest: Decimal
+    fee: Decimal
+
+
+@frozen
+class Action:
+    """One contact the planner asks for: one per customer per day, listing every overdue
+    invoice. ``key`` is deterministic (org, customer, stage, cycle day) so a retry after a
+    crash finds the same outbox row; ``total_due`` is in ``base_currency``."""
+
+    org_id: str
+    customer_id: str
+    customer: str
+    email: str | None
+    segment: Segment
+    stage: Stage
+    tone: Tone
+    channels: tuple[Channel, ...]
+    invoices: tuple[PlannedInvoice, ...]
+    total_due: Decimal
+    base_currency: str
+    as_of: date
+    key: str
+
+
+@frozen
+class Skip:
+    """A customer with an overdue balance who gets nothing today, and why."""
+
+    customer_id: str
+    customer: str
+    reason: SkipReason
+    detail: str = ""
+
+
+@frozen
+class OrgPlan:
+    """One org's plan for ``as_of``: actions and skips, each sorted by customer name then id."""
+
+    org_id: str
+    as_of: date
+    actions: tuple[Action, ...]
+    skipped: tuple[Skip, ...]

@@ -25,6 +25,9 @@ TABLES = {
     "stream_states",
     "sync_runs",
     "aging_snapshots",
+    "journal_entries",
+    "outbox_actions",
+    "outbox_steps",
     "aging_snapshot_lines",
     "vault_entries",
     "run_locks",
@@ -35,7 +38,7 @@ def test_migrations_create_every_table(store: Store) -> None:
     names = set(inspect(store.engine).get_table_names())
     assert names == TABLES | {"alembic_version"}
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
 
 
 def test_migrated_schema_matches_the_table_definitions(store: Store) -> None:

@@ -211,3 +211,66 @@ run_locks = Table(
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
 )
+
+# Collections (``ar_sync.store.journal``, ``ar_sync.push.outbox``). The journal is append-only:
+# nothing updates or deletes a row but ``delete_org``'s cascade.
+journal_entries = Table(
+    "journal_entries",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", String(200), ForeignKey("orgs.org_id", ondelete="CASCADE"), nullable=False),
+    Column("customer_id", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("day", Date, nullable=False),  # the org's calendar day it counts on
+    Column("stage", String(20), nullable=True),
+    Column("channels", JSONText, nullable=False),  # list of channel names
+    Column("invoices", JSONText, nullable=False),  # list of {invoice_id, number, due_date, ...}
+    Column("text", Text, nullable=False),
+    Column("key", String(400), nullable=True),  # the outbox key (and step) it came from
+    Column("detail", JSONText, nullable=False),
+    Index(None, "org_id", "customer_id", "day"),
+    Index(None, "org_id", "day"),
+)
+
+# One row per action to perform, written before any call; ``key`` is the action's
+# deterministic idempotency key.
+outbox_actions = Table(
+    "outbox_actions",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("org_id", String(200), ForeignKey("orgs.org_id", ondelete="CASCADE"), nullable=False),
+    Column("customer_id", String(200), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("action", JSONText, nullable=False),  # the action and its rendered messages
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('pending', 'done', 'failed', 'unknown')", name="status"),
+    Index(None, "org_id", "status"),
+)
+
+# Each write an action makes (a note on one invoice, the customer note, one ledger email, the
+# SMTP email, a task), with its own state so a crash between the call and the record is
+# settled before any retry (``ar_sync.push.settle``).
+outbox_steps = Table(
+    "outbox_steps",
+    metadata,
+    Column(
+        "key",
+        String(400),
+        ForeignKey("outbox_actions.key", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("step", String(300), primary_key=True),  # e.g. "invoice_note:INV-1", "email"
+    Column("state", String(20), nullable=False),
+    Column("marker", String(100), nullable=True),
+    Column("message_id", String(300), nullable=True),  # SMTP: recorded before sending
+    Column("ledger_id", String(200), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(
+        "state IN ('planned', 'attempting', 'done', 'failed', 'unknown')", name="state"
+    ),
+)

@@ -1,0 +1,3 @@
+"""ar-sync policy commands (filled in by the collections work)."""
+
+from __future__ import annotations
