@@ -48,8 +48,9 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from ar_sync.aging.age import AgingItem, ItemKind, age
 from ar_sync.aging.measures import add_months
@@ -551,18 +552,9 @@ def bench_aging_columns(count: int, store_items: int) -> None:
     customer per 50, as the syncs at scale; 10% credits, 10% in USD): wall time and peak memory
     of the whole command (targets 1.5 s JSON, 3 s tables, 150 MB). The peak is the command's
     own (``VmHWM`` read as it exits): a child's ``ru_maxrss`` would count this process too."""
-    from datetime import UTC, datetime
-    from pathlib import Path
-
     import numpy as np
 
     from ar_sync.aging.columns import AgingColumns, age_columns, day_number
-    from ar_sync.domain import Credit, CreditKind, Customer, DocumentStatus, Invoice, Org
-    from ar_sync.settings import default_db_url
-    from ar_sync.store import Store
-    from ar_sync.store.orgs import save_org
-    from ar_sync.store.records import upsert_records
-    from ar_sync.store.runs import finish_sync_run, start_sync_run
 
     rng = random.Random(3)  # bench_aging's draws, straight into columns
     as_of = date(2026, 11, 23)
@@ -590,12 +582,46 @@ def bench_aging_columns(count: int, store_items: int) -> None:
     home = tempfile.mkdtemp(prefix="ar-sync-bench-aging-")
     env = dict(os.environ, AR_SYNC_HOME=home)
     env.pop("AR_SYNC_DB", None)
+    org, people = _filled_store(Path(home), store_items)
+
+    def measure(label: str) -> None:
+        print(f"ar-sync aging on a store of {store_items:,} open documents, {people:,} "
+              f"customers, {label}:")
+        for fmt, target in (("json", 1.5), ("table", 3.0)):
+            seconds, peak_mb = _command_peak(["aging", "--format", fmt], env)
+            print(f"  --format {fmt:<6} {seconds:.2f} s (target: under {target:g} s), peak "
+                  f"{peak_mb:.0f} MB (target: under 150 MB)")
+
+    measure("no snapshot kept (every document aged)")
+    from ar_sync.jobs import snapshot_org
+    from ar_sync.settings import default_db_url
+    from ar_sync.store import Store
+
+    with Store(default_db_url(Path(home))) as store:  # what the sync job keeps after a sync
+        snapshot_org(store, org.org_id, now=datetime.now(UTC))
+    measure("the day's snapshot kept by the last sync (what `aging` reads after a sync)")
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def _filled_store(home: Path, store_items: int) -> tuple[object, int]:
+    """A SQLite store in ``home`` with one org (NZD, UTC) and ``store_items`` open documents: a
+    customer per 50 (each with an email address), 10% credit notes, 10% in USD, issued over
+    the last 400 days and due 30 days later; one finished sync run. Returns the org and the
+    number of customers."""
+    from ar_sync.domain import Credit, CreditKind, Customer, DocumentStatus, Invoice, Org
+    from ar_sync.settings import default_db_url
+    from ar_sync.store import Store
+    from ar_sync.store.orgs import save_org
+    from ar_sync.store.records import upsert_records
+    from ar_sync.store.runs import finish_sync_run, start_sync_run
+
     now = datetime.now(UTC)
     org = Org(org_id="xero:bench", platform="xero", tenant_id="bench", name="Bench Ltd",
               base_currency="NZD", timezone="UTC", connection_id="bench")
     rng = random.Random(5)
     people = max(1, store_items // 50)
-    records: list = [Customer(org_id=org.org_id, customer_id=f"C{n:06d}", name=f"Customer {n}")
+    records: list = [Customer(org_id=org.org_id, customer_id=f"C{n:06d}", name=f"Customer {n}",
+                              email=f"accounts{n}@example.com")
                      for n in range(people)]
     for n in range(store_items):
         customer = f"C{n % people:06d}"
@@ -612,48 +638,40 @@ def bench_aging_columns(count: int, store_items: int) -> None:
             records.append(Invoice(invoice_id=f"I{n}", number=f"INV-{n}", issue_date=day,
                                    due_date=day + timedelta(days=30), amount_due=amount,
                                    **common))
-    with Store(default_db_url(Path(home))) as store:
+    with Store(default_db_url(home)) as store:
         with store.transaction() as tx:
             save_org(tx, org, now=now)
             upsert_records(tx, records)
             run = start_sync_run(tx, org.org_id, now)
             finish_sync_run(tx, run, finished_at=now, status="ok", counts={}, error=None)
-    del records
-    # The real command, run by a wrapper that reports the process's own peak as it exits.
-    wrapper = (
-        "import atexit, sys\n"
-        "def peak():\n"
-        "    for line in open('/proc/self/status'):\n"
-        "        if line.startswith('VmHWM:'):\n"
-        "            sys.stderr.write('peak-kb ' + line.split()[1] + '\\n')\n"
-        "atexit.register(peak)\n"
-        "sys.argv = ['ar-sync', *sys.argv[1:]]\n"
-        "from ar_sync.cli import main\n"
-        "main()\n"
-    )
+    return org, people
 
-    def measure(label: str) -> None:
-        print(f"ar-sync aging on a store of {store_items:,} open documents, {people:,} "
-              f"customers, {label}:")
-        for fmt, target in (("json", 1.5), ("table", 3.0)):
-            start = time.perf_counter()
-            done = subprocess.run([sys.executable, "-c", wrapper, "aging", "--format", fmt],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  text=True)
-            seconds = time.perf_counter() - start
-            peaks = re.findall(r"peak-kb (\d+)", done.stderr)
-            if done.returncode != 0 or not peaks:
-                raise SystemExit(f"ar-sync aging --format {fmt} failed: {done.stderr[-500:]}")
-            print(f"  --format {fmt:<6} {seconds:.2f} s (target: under {target:g} s), peak "
-                  f"{int(peaks[-1]) / 1024:.0f} MB (target: under 150 MB)")
 
-    measure("no snapshot kept (every document aged)")
-    from ar_sync.jobs import snapshot_org
+# Runs ``ar-sync ARGS`` and reports the process's own peak memory (``VmHWM``) as it exits: a
+# child's ``ru_maxrss`` would count this process too.
+_PEAK_WRAPPER = (
+    "import atexit, sys\n"
+    "def peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            sys.stderr.write('peak-kb ' + line.split()[1] + '\\n')\n"
+    "atexit.register(peak)\n"
+    "sys.argv = ['ar-sync', *sys.argv[1:]]\n"
+    "from ar_sync.cli import main\n"
+    "main()\n"
+)
 
-    with Store(default_db_url(Path(home))) as store:  # what the sync job keeps after a sync
-        snapshot_org(store, org.org_id, now=datetime.now(UTC))
-    measure("the day's snapshot kept by the last sync (what `aging` reads after a sync)")
-    shutil.rmtree(home, ignore_errors=True)
+
+def _command_peak(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak MB of the whole ``ar-sync ARGS`` command."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _PEAK_WRAPPER, *args], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - start
+    peaks = re.findall(r"peak-kb (\d+)", done.stderr)
+    if done.returncode != 0 or not peaks:
+        raise SystemExit(f"ar-sync {' '.join(args)} failed: {done.stderr[-500:]}")
+    return seconds, int(peaks[-1]) / 1024
 
 
 if __name__ == "__main__":

@@ -30,3 +30,18 @@ def test_demo_shows_both_platforms_and_reconciles_each(cli):
     for _, platform, total, currency, *_ in reconciled:
         assert total in summary  # each org's total, grouped alike, in the one table
         assert f"{platform} · {currency}" in flat or f"{platform} · {currency}" in summary
+    # Then the day's collections with the default policy: per org what was sent, every note
+    # found in the sandbox's own write log, every email caught by the loopback SMTP server.
+    sent = re.findall(
+        r"^(.+): sent (\d+) contacts \((\d+) notes, (\d+) emails, (\d+) tasks\); 0 failed; "
+        r"0 unknown\n  (\d+) notes landed in the sandbox ledger \(http://127\.0\.0\.1:\d+/"
+        r"_sandbox/writes\)$",
+        result.out, re.MULTILINE,
+    )
+    assert [name for name, *_ in sent] == [name for name, _ in connected]
+    for _, contacts, notes, _, _, landed in sent:
+        assert int(contacts) > 0 and notes == landed
+    caught = re.search(r"^(\d+) emails caught by the local SMTP server at 127\.0\.0\.1:\d+$",
+                       result.out, re.MULTILINE)
+    assert caught is not None
+    assert int(caught.group(1)) == sum(int(emails) for _, _, _, emails, _, _ in sent)

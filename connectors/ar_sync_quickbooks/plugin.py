@@ -36,12 +36,14 @@ from ar_sync.connect.oauth import (
 from ar_sync.connector import ConnectOptions, CredentialVault
 from ar_sync.domain import Org, make_org_id
 from ar_sync.errors import AuthError, ConfigError, SourceError
+from ar_sync.sync.pacing import RateLimits
 from ar_sync.sync.retry import RetryPolicy
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
 from ar_sync_quickbooks import auth
 from ar_sync_quickbooks.client import (
     DEVELOPMENT,
     PRODUCTION,
+    QUICKBOOKS_LIMITS,
     QuickBooksClient,
     QuickBooksEndpoints,
 )
@@ -177,14 +179,16 @@ class QuickBooksPlugin:
             connector.close()
 
     def open(
-        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        limits: RateLimits | None = None,
     ) -> QuickBooksConnector:
-        return QuickBooksConnector(org, _client(org, vault, timeouts))
+        return QuickBooksConnector(org, _client(org, vault, timeouts, limits=limits))
 
     def open_writer(
-        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        limits: RateLimits | None = None,
     ) -> QuickBooksWriter:
-        return QuickBooksWriter(org, _client(org, vault, timeouts, retry=WRITE_RETRY))
+        return QuickBooksWriter(org, _client(org, vault, timeouts, retry=WRITE_RETRY, limits=limits))
 
     @property
     def sandbox(self) -> SandboxPlugin:
@@ -195,7 +199,8 @@ class QuickBooksPlugin:
 
 
 def _client(
-    org: Org, vault: CredentialVault, timeouts: Timeouts, retry: RetryPolicy = RetryPolicy()
+    org: Org, vault: CredentialVault, timeouts: Timeouts, retry: RetryPolicy = RetryPolicy(),
+    limits: RateLimits | None = None,
 ) -> QuickBooksClient:
     """The python-quickbooks client of a stored org (one realm and its grant)."""
     return QuickBooksClient(
@@ -205,6 +210,7 @@ def _client(
         realm_id=org.tenant_id,
         timeouts=timeouts,
         retry=retry,
+        limits=limits or QUICKBOOKS_LIMITS,
     )
 
 

@@ -143,6 +143,16 @@ class QuickBooksWriter(WriterBase[QuickBooksClient]):
         )
 
     # -- settling -----------------------------------------------------------------------
+    def invoice_emailed_at(self, invoice_id: str) -> datetime | None:
+        """When QuickBooks last emailed the invoice (UTC), from its read-only
+        ``DeliveryInfo.DeliveryTime`` (set by ``invoice/{id}/send``: ../shared/notes/
+        quickbooks-api.md, Invoice fields; "used to confirm that email has been sent via the
+        send operation", app.unpkg.com/quickbooks-api@0.11.1 delivery-info.ts); None when it
+        never was. Settles an invoice email a crash left unknown (``ar_sync.push.run``)."""
+        invoice = self.client.read("Invoice", invoice_id)
+        delivery = invoice.get("DeliveryInfo") or {}
+        return parse_instant(delivery.get("DeliveryTime"))
+
     def find_marker(self, kind: str, target: str, marker: str) -> LedgerWrite | None:
         check_marked_kind(kind)
         for attachable in self._attachables(_ENTITY[kind], target):

@@ -24,10 +24,11 @@ from ar_sync.connect.oauth import (
     new_state,
     run_authorization,
 )
+from ar_sync.sync.pacing import RateLimits
 from ar_sync.sync.retry import RetryPolicy
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
 from ar_sync_xero import auth
-from ar_sync_xero.client import XeroClient, XeroEndpoints
+from ar_sync_xero.client import XERO_LIMITS, XeroClient, XeroEndpoints
 from ar_sync_xero.connector import XeroConnector
 from ar_sync_xero.mapping import PLATFORM
 from ar_sync_xero.writer import WRITE_RETRY, XeroWriter
@@ -129,14 +130,16 @@ class XeroPlugin:
         return orgs
 
     def open(
-        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        limits: RateLimits | None = None,
     ) -> XeroConnector:
-        return XeroConnector(org, _client(org, vault, timeouts))
+        return XeroConnector(org, _client(org, vault, timeouts, limits=limits))
 
     def open_writer(
-        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        limits: RateLimits | None = None,
     ) -> XeroWriter:
-        return XeroWriter(org, _client(org, vault, timeouts, retry=WRITE_RETRY))
+        return XeroWriter(org, _client(org, vault, timeouts, retry=WRITE_RETRY, limits=limits))
 
     @property
     def sandbox(self) -> SandboxPlugin:
@@ -147,7 +150,8 @@ class XeroPlugin:
 
 
 def _client(
-    org: Org, vault: CredentialVault, timeouts: Timeouts, retry: RetryPolicy = RetryPolicy()
+    org: Org, vault: CredentialVault, timeouts: Timeouts, retry: RetryPolicy = RetryPolicy(),
+    limits: RateLimits | None = None,
 ) -> XeroClient:
     """The SDK client of a stored org's grant."""
     return XeroClient(
@@ -156,6 +160,7 @@ def _client(
         connection_id=org.connection_id,
         timeouts=timeouts,
         retry=retry,
+        limits=limits or XERO_LIMITS,
     )
 
 

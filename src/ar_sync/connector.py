@@ -35,6 +35,7 @@ from ar_sync.errors import ConfigError, DataError, FatalSourceError
 from ar_sync.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 if TYPE_CHECKING:
+    from ar_sync.sync.pacing import RateLimits
     from ar_sync.sync.retry import RetryNotice
 
 ENTRY_POINT_GROUP = "ar_sync.connectors"
@@ -398,15 +399,19 @@ class LedgerPlugin(Protocol):
         ...
 
     def open(
-        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        limits: RateLimits | None = None,
     ) -> Connector:
-        """A connector for an org stored earlier, its calls bounded by ``timeouts``."""
+        """A connector for an org stored earlier, its calls bounded by ``timeouts`` and paced
+        to ``limits`` (None: the ledger's own; a rehearsal's sandbox copy has none)."""
         ...
 
     def open_writer(
-        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS
+        self, org: Org, vault: CredentialVault, *, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        limits: RateLimits | None = None,
     ) -> LedgerWriter:
-        """A writer for an org stored earlier, its calls bounded by ``timeouts``."""
+        """A writer for an org stored earlier, its calls bounded by ``timeouts`` and paced to
+        ``limits`` (None: the ledger's own)."""
         ...
 
 

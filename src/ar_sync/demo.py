@@ -1,14 +1,26 @@
 """``ar-sync demo``: the main job end to end on generated Xero and QuickBooks sandboxes, side by
-side, then a reconciliation of each.
+side: connect, sync, aging, a reconciliation of each, then the day's collections.
 
 The reconciliation is the demo's proof: the total of our aging (computed from the synced store)
 must equal the ledger's own receivables figure, and each of the largest customers' balances the
 ledger's own aged-receivables report, both computed by the sandbox independently from its books.
+
+Collections then run as ``ar-sync remind --apply`` does, with the default policy: the day's plan
+per org, the notes written into each sandbox ledger (counted from its own write log) and the
+emails caught by a mail catcher (a real SMTP server on loopback). When an org's today is a quiet
+day or outside the send window, the demo plans its next working day instead and says so. The
+sandboxes run with their rate limits lifted so the writes take seconds (``make bench`` and the
+conformance tests run against the real limits).
 """
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from contextlib import ExitStack
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
@@ -18,7 +30,8 @@ from ar_sync.connect.orgs import open_connector
 from ar_sync.connector import ConnectOptions, load_plugin
 from ar_sync.domain import Basis, Org, Scheme
 from ar_sync.jobs import age_org, connect, reconcile_org, sync_org
-from ar_sync.sandbox.plugin import GenerateSpec, load_sandbox
+from ar_sync.sandbox.mail import MailCatcher
+from ar_sync.sandbox.plugin import GenerateSpec, SandboxHandle, load_sandbox
 from ar_sync.settings import Settings
 from ar_sync.store import Store
 from ar_sync.views.aging import render_org_summary, render_table
@@ -50,9 +63,11 @@ def run_demo(
                         today=local_date(now, "UTC"))
     with ExitStack() as running:
         orgs: list[Org] = []
+        sandboxes: list[SandboxHandle] = []
         for platform in DEMO_PLATFORMS:
             plugin = load_plugin(platform)
-            sandbox = load_sandbox(platform).start(generate=spec)
+            sandbox = load_sandbox(platform).start(generate=spec, relaxed_limits=True)
+            sandboxes.append(sandbox)
             running.callback(sandbox.stop)
             # Lines holding an id or a URL are never hard-wrapped: they must copy whole.
             print_line(err, f"Started a generated {plugin.display_name} sandbox at {sandbox.url}")
@@ -87,4 +102,91 @@ def run_demo(
             for line in reconciliation_lines(outcome):
                 print_line(out, line)
             ok = ok and outcome.matches
+        owners = {org.org_id: sandbox for org in orgs for sandbox in sandboxes
+                  if org.api_url and org.api_url.startswith(sandbox.url)}
+        run_collections(store, settings, orgs, owners, out=out)
     return ok
+
+
+DEMO_SENDER = "accounts@demo.invalid"  # the demo's From: a reserved domain (RFC 2606)
+
+
+def run_collections(
+    store: Store, settings: Settings, orgs: list[Org], sandboxes: dict[str, SandboxHandle], *,
+    out: Console,
+) -> None:
+    """The day's collections for every org with the default policy, as ``ar-sync remind
+    --apply`` runs them, our email going to a mail catcher on loopback: per org the plan, what
+    was sent, and the notes the sandbox's write log holds; then the emails caught."""
+    from ar_sync.collect.policy import Policy
+    from ar_sync.push.job import remind_org
+    from ar_sync.views.plan import render_tables
+
+    with MailCatcher() as mail:
+        _write_smtp_config(settings.home, mail)
+        for org in orgs:
+            now = utc_now()
+            day, why = demo_day(org, Policy(), now)
+            if why:
+                print_line(out, f"{org.name}: {why}; planning {day.isoformat()} instead")
+            result = remind_org(store, settings, org.org_id, None,
+                                as_of=None if why is None else day.isoformat(),
+                                now=utc_now, apply=True, paced=False)
+            for table in render_tables([result.plan], {org.org_id: org.name}):
+                out.print(table)
+            print_line(out, f"{org.name}: {result.push.summary()}")
+            sandbox = sandboxes.get(org.org_id)
+            if sandbox is not None:
+                notes = _ledger_notes(sandbox.url)
+                print_line(out, f"  {notes} notes landed in the sandbox ledger "
+                                f"({sandbox.url}/_sandbox/writes)")
+        messages = mail.messages
+        print_line(out, f"{len(messages)} emails caught by the local SMTP server at "
+                        f"{mail.host}:{mail.port}")
+        if messages:
+            first = messages[0]
+            print_line(out, f"  first: To {first['To']}; Subject: {first['Subject']}")
+
+
+def demo_day(org: Org, policy: object, now: datetime) -> tuple[date, str | None]:
+    """The day the demo plans for ``org``: its today when contacts may go out now, else the
+    next day that is not quiet, with the reason (None when it is today)."""
+    from ar_sync.collect.books import org_holidays
+    from ar_sync.collect.calendar import in_window, is_quiet, quiet_reason
+
+    limits = policy.limits  # type: ignore[attr-defined]
+    today = local_date(now, org.timezone)
+    holidays = org_holidays(org, policy, today)  # type: ignore[arg-type]
+    local = now.astimezone(ZoneInfo(org.timezone)).time().replace(tzinfo=None)
+    if not is_quiet(today, limits, holidays):
+        if in_window(local, limits.send_window):
+            return today, None
+        why = f"it is {local:%H:%M} there, outside the send window"
+    else:
+        why = f"today is {quiet_reason(today, limits, holidays)} there"
+    day = today + timedelta(days=1)
+    while is_quiet(day, limits, org_holidays(org, policy, day)):  # type: ignore[arg-type]
+        day += timedelta(days=1)
+    return day, why
+
+
+def _write_smtp_config(home: Path, mail: MailCatcher) -> None:
+    """Point ``AR_SYNC_HOME/config.toml``'s ``[smtp]`` at the mail catcher (the demo's home is
+    a fresh folder of its own)."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(
+        f'[smtp]\nhost = "{mail.host}"\nport = {mail.port}\nsecurity = "none"\n'
+        f'sender = "{DEMO_SENDER}"\n',
+        encoding="utf-8",
+    )
+
+
+NOTE_WRITES = frozenset({"invoice_history", "contact_history", "attachable_note"})  # both logs
+
+
+def _ledger_notes(url: str) -> int:
+    """How many notes the sandbox's own write log holds (``GET /_sandbox/writes``: Xero
+    history records, QuickBooks note Attachables)."""
+    with urllib.request.urlopen(f"{url}/_sandbox/writes", timeout=30) as answer:
+        writes = json.load(answer)["writes"]
+    return sum(1 for write in writes if write.get("kind") in NOTE_WRITES)

@@ -459,7 +459,9 @@ class XeroDriver(PlatformDriver):
     )
 
     def wire_key(self, key: str) -> str:
-        return key  # Idempotency-Key: the key itself (up to 128 characters)
+        from ar_sync_xero.writer import idempotency_key
+
+        return idempotency_key(key)  # the key itself; over 128 characters, its SHA-256
 
     def written(self, control: Any) -> list[Written]:
         return [

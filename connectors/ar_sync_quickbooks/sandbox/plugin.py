@@ -8,8 +8,10 @@ from typing import Any
 
 from ar_sync.sandbox.clock import utc_now
 from ar_sync.sandbox.plugin import LedgerSandbox
-from ar_sync_quickbooks.sandbox.company import Company, load_company
+from ar_sync_quickbooks.sandbox.company import Company, load_company, parse_company
+from ar_sync_quickbooks.sandbox.copy import company_from_records
 from ar_sync_quickbooks.sandbox.generate import generate_company
+from ar_sync_quickbooks.sandbox.limits import SandboxLimits
 from ar_sync_quickbooks.sandbox.server import QuickBooksSandbox
 
 SAMPLE_COMPANY = Path(__file__).parent / "samples" / "small_company.json"
@@ -30,4 +32,8 @@ plugin = LedgerSandbox(
     load=load_company,
     generate=generate_now,
     server=QuickBooksSandbox,
+    copy=company_from_records,
+    parse=parse_company,
+    # A rehearsal's calls never reach QuickBooks: no minute or concurrency limit slows it.
+    relaxed=SandboxLimits(per_minute=10**9, concurrent=64),
 )

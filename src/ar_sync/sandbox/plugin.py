@@ -57,13 +57,20 @@ class SandboxPlugin(Protocol):
         company_files: list[Path] | None = None,
         generate: GenerateSpec | None = None,
         port: int = 0,
+        relaxed_limits: bool = False,
     ) -> SandboxHandle:
         """Start the emulator on 127.0.0.1 in a background thread.
 
         It serves each company file in order, then a generated company (``generate``); with
-        neither, the ledger's sample company.
+        neither, the ledger's sample company. ``relaxed_limits`` lifts its rate limits (the
+        demo's writes; never what a bench or a conformance test measures).
         """
         ...
+
+    # Optional (``ar-sync rehearse``): a ledger whose sandbox can take a copy of synced books.
+    # ``company_from_records(org, customers, invoices, credits) -> dict`` builds a company
+    # document (the company-file shape) with the same ids and balances; ``start_copy(document,
+    # relaxed_limits=True)`` serves it, its rate limits lifted when asked.
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +87,12 @@ class LedgerSandbox:
     load: Callable[[Path], Any]
     generate: Callable[..., Any]
     server: Callable[..., Any]
+    # For ``ar-sync rehearse`` (None: this ledger's sandbox takes no copy of synced books):
+    # ``copy(org, customers, invoices, credits)`` -> a company document, ``parse(document,
+    # source=)`` -> a company, and ``relaxed`` the server's ``limits=`` without rate limits.
+    copy: Callable[..., dict[str, Any]] | None = None
+    parse: Callable[..., Any] | None = None
+    relaxed: Any = None
 
     def start(
         self,
@@ -87,6 +100,7 @@ class LedgerSandbox:
         company_files: list[Path] | None = None,
         generate: GenerateSpec | None = None,
         port: int = 0,
+        relaxed_limits: bool = False,
     ) -> SandboxHandle:
         companies = [self.load(path) for path in company_files or ()]
         if generate is not None:  # half as many paid invoices as open ones beside them
@@ -100,7 +114,29 @@ class LedgerSandbox:
                     history_months=generate.history_months,
                 )
             )
-        return self.server(companies or [self.load(self.sample)], port=port).start()
+        extra = {"limits": self.relaxed} if relaxed_limits and self.relaxed is not None else {}
+        return self.server(companies or [self.load(self.sample)], port=port, **extra).start()
+
+    def company_from_records(
+        self, org: Any, customers: Any, invoices: Any, credits: Any
+    ) -> dict[str, Any]:
+        """``org``'s stored customers, open invoices and open credits as a company document of
+        this sandbox; ``ConfigError`` when the ledger's sandbox takes no copy."""
+        if self.copy is None:
+            raise ConfigError(f"the {self.display_name} sandbox cannot copy synced books")
+        return self.copy(org, customers, invoices, credits)
+
+    def start_copy(
+        self, document: dict[str, Any], *, relaxed_limits: bool = False, port: int = 0
+    ) -> SandboxHandle:
+        """Serve the company ``document`` (``company_from_records``) on 127.0.0.1; with
+        ``relaxed_limits`` no rate limit slows a rehearsal down (its calls never reach a
+        ledger). A document the sandbox refuses is ``CompanyFileError``."""
+        if self.copy is None or self.parse is None:
+            raise ConfigError(f"the {self.display_name} sandbox cannot copy synced books")
+        company = self.parse(document, source="<copied books>")
+        extra = {"limits": self.relaxed} if relaxed_limits and self.relaxed is not None else {}
+        return self.server([company], port=port, **extra).start()
 
 
 def load_sandbox(platform: str) -> SandboxPlugin:

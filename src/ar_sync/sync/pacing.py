@@ -28,6 +28,11 @@ class RateLimits:
     concurrent: int
 
 
+# For a sandbox whose rate limits are lifted (a rehearsal's copy of the books, the demo's
+# writes): calls are never held back. Never for a real ledger.
+UNPACED = RateLimits(per_window=1_000_000, window_seconds=60.0, concurrent=64)
+
+
 class RequestPacer:
     """Blocks callers just long enough to respect ``RateLimits``. Thread-safe.
 

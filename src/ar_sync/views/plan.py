@@ -1,0 +1,110 @@
+"""``ar-sync plan``'s output: the day's actions and skips per org, as JSON or tables (pure).
+
+JSON (2-space indent, trailing newline)::
+
+    {"as_of": "YYYY-MM-DD" | null, "policy": "<policy name>",
+     "orgs": [{"org_id", "as_of",
+               "actions": [{"customer_id", "customer", "segment", "stage", "channels": [..],
+                            "invoices": [{"invoice_id", "number", "due_date", "days_overdue",
+                                          "amount_due", "currency", "interest"}],
+                            "total_due"}],
+               "skipped": [{"customer_id", "customer", "reason", "detail"}]}]}
+
+Amounts are decimal strings: an invoice's ``amount_due`` and ``interest`` in its own currency,
+``total_due`` in the org's base currency. The top-level ``as_of`` is ``--as-of`` as given
+(null: each org's today, in its own ``as_of``).
+
+Tables: per org, one line per action (customer, segment, stage, channels, how many invoices,
+total due in base currency; a long customer name wraps, nothing else does), then one line per
+skip reason with how many customers it holds back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from rich.table import Table
+
+from ar_sync.domain import Action, OrgPlan, SkipReason
+from ar_sync.money import format_amount
+from ar_sync.views.tables import new_table
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    return {
+        "customer_id": action.customer_id,
+        "customer": action.customer,
+        "segment": action.segment.value,
+        "stage": action.stage.value,
+        "channels": [c.value for c in action.channels],
+        "invoices": [
+            {
+                "invoice_id": i.invoice_id,
+                "number": i.number,
+                "due_date": i.due_date.isoformat(),
+                "days_overdue": i.days_overdue,
+                "amount_due": format_amount(i.amount_due, i.currency),
+                "currency": i.currency,
+                "interest": format_amount(i.interest, i.currency),
+            }
+            for i in action.invoices
+        ],
+        "total_due": format_amount(action.total_due, action.base_currency),
+    }
+
+
+def render_json(plans: Sequence[OrgPlan], *, as_of: date | None, policy_name: str) -> str:
+    """The plans as one JSON document (see the module doc)."""
+    doc = {
+        "as_of": as_of.isoformat() if as_of is not None else None,
+        "policy": policy_name,
+        "orgs": [
+            {
+                "org_id": p.org_id,
+                "as_of": p.as_of.isoformat(),
+                "actions": [_action_json(a) for a in p.actions],
+                "skipped": [
+                    {"customer_id": s.customer_id, "customer": s.customer,
+                     "reason": s.reason.value, "detail": s.detail}
+                    for s in p.skipped
+                ],
+            }
+            for p in plans
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_tables(plans: Sequence[OrgPlan], names: Mapping[str, str]) -> Iterator[Table]:
+    """Per org (``names``: org_id -> name for the titles): its actions, then its skips by
+    reason (in ``SkipReason`` order) with counts."""
+    for p in plans:
+        title = f"{names.get(p.org_id, p.org_id)}: plan for {p.as_of.isoformat()}"
+        currency = p.actions[0].base_currency if p.actions else ""
+        actions = new_table(title, f"{len(p.actions)} contacts")
+        actions.add_column("Customer", overflow="fold", ratio=1, min_width=len("Customer"))
+        for header in ("Segment", "Stage", "Channels"):
+            actions.add_column(header, no_wrap=True)
+        actions.add_column("Invoices", justify="right", no_wrap=True)
+        actions.add_column(f"Total due {currency}".rstrip(), justify="right", no_wrap=True)
+        for a in p.actions:
+            actions.add_row(
+                a.customer, a.segment.value, a.stage.value,
+                " ".join(c.value for c in a.channels), str(len(a.invoices)),
+                format_amount(a.total_due, a.base_currency, grouped=True),
+            )
+        yield actions
+        if not p.skipped:
+            continue
+        counts = Counter(s.reason for s in p.skipped)
+        skipped = new_table(None)
+        skipped.add_column("Skipped", no_wrap=True)
+        skipped.add_column("Customers", justify="right", no_wrap=True)
+        for reason in SkipReason:
+            if counts[reason]:
+                skipped.add_row(reason.value, str(counts[reason]))
+        yield skipped
