@@ -23,7 +23,7 @@ one window, is simply the serving time: what is left over it is the client's).
 
     python benchmarks/bench.py [--invoices 20000] [--customers 2000] [--scale 100000 --scale
         50000] [--age-items 1000000] [--platform xero --platform quickbooks] [--startup-runs 5]
-        [--skip startup|sync|scale|backfill|sandbox|aging ...]
+        [--plan-invoices 100000] [--skip startup|sync|scale|backfill|sandbox|aging|plan ...]
 
 A full run takes about a quarter of an hour (most of it the scale syncs paced at 60 calls a
 minute); ``--skip scale`` leaves them out, ``--scale 50000`` runs only that size.
@@ -422,7 +422,7 @@ def bench_aging(count: int) -> None:
           f"({count / seconds:,.0f} items/s); total {report.total}")
 
 
-SECTIONS = ("startup", "sync", "scale", "backfill", "sandbox", "aging")
+SECTIONS = ("startup", "sync", "scale", "backfill", "sandbox", "aging", "plan")
 
 # What a user types, each with its target: (arguments, target in seconds).
 STARTUP_COMMANDS = ((["--help"], 0.5), (["version"], 0.5), (["orgs"], 1.0))
@@ -514,6 +514,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=2_000)
     parser.add_argument("--age-items", type=int, default=1_000_000)
     parser.add_argument("--sandbox-invoices", type=int, default=20_000)
+    parser.add_argument("--plan-invoices", type=int, default=100_000)
     parser.add_argument("--platform", action="append", choices=sorted(LOWER_BOUNDS),
                         help="repeatable; default: every platform")
     parser.add_argument("--startup-runs", type=int, default=5)
@@ -539,10 +540,49 @@ def main() -> None:
             bench_backfill(platform, args.customers, args.invoices, months=12)
     if "sandbox" not in args.skip:
         bench_sandbox(args.sandbox_invoices)
-    if "aging" in args.skip:
-        return
-    bench_aging(args.age_items)
-    bench_aging_columns(args.age_items, 100_000)
+    if "aging" not in args.skip:
+        bench_aging(args.age_items)
+        bench_aging_columns(args.age_items, 100_000)
+    if "plan" not in args.skip:
+        bench_plan(args.plan_invoices)
+
+
+def bench_plan(invoices: int) -> None:
+    """Collections planning (``ar_sync.collect``) on a store of ``invoices`` open invoices, a
+    customer per 50, with the default policy: the pure planner on the loaded book (best of 3)
+    and the whole ``ar-sync plan --format json`` command (wall time and peak memory). The
+    issue sets no target; ours: planning is never the slow part of a day's run (the writes
+    it asks for take minutes at the ledgers' limits): the planner under 2 s, the command
+    under 5 s and 200 MB."""
+    from ar_sync.collect.books import load_book, org_holidays
+    from ar_sync.collect.planner import plan
+    from ar_sync.collect.policy import Policy
+    from ar_sync.settings import default_db_url
+    from ar_sync.store import Store
+
+    home = tempfile.mkdtemp(prefix="ar-sync-bench-plan-")
+    env = dict(os.environ, AR_SYNC_HOME=home)
+    env.pop("AR_SYNC_DB", None)
+    org, people = _filled_store(Path(home), invoices, credits=False)
+    policy = Policy()
+    as_of = datetime.now(UTC).date()
+    with Store(default_db_url(Path(home))) as store, store.reading() as tx:
+        started = time.perf_counter()
+        book = load_book(tx, org, as_of)  # type: ignore[arg-type]
+        loaded = time.perf_counter() - started
+    holidays = org_holidays(org, policy, as_of)  # type: ignore[arg-type]
+    result = plan(book, {}, (), (), policy, as_of, holidays=holidays)
+    seconds = _best_of(3, lambda: plan(book, {}, (), (), policy, as_of, holidays=holidays))
+    listed = sum(len(a.invoices) for a in result.actions)
+    print(f"planning {invoices:,} open invoices of {people:,} customers (default policy): "
+          f"{len(result.actions):,} actions listing {listed:,} invoices, "
+          f"{len(result.skipped):,} skipped")
+    print(f"  plan() on the loaded book  {seconds:.2f} s, best of 3 (target: under 2 s); "
+          f"loading the book {loaded:.2f} s")
+    command, peak_mb = _command_peak(["plan", "--format", "json"], env)
+    print(f"  ar-sync plan --format json {command:.2f} s (target: under 5 s), peak "
+          f"{peak_mb:.0f} MB (target: under 200 MB)")
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def bench_aging_columns(count: int, store_items: int) -> None:
@@ -603,11 +643,11 @@ def bench_aging_columns(count: int, store_items: int) -> None:
     shutil.rmtree(home, ignore_errors=True)
 
 
-def _filled_store(home: Path, store_items: int) -> tuple[object, int]:
+def _filled_store(home: Path, store_items: int, *, credits: bool = True) -> tuple[object, int]:
     """A SQLite store in ``home`` with one org (NZD, UTC) and ``store_items`` open documents: a
-    customer per 50 (each with an email address), 10% credit notes, 10% in USD, issued over
-    the last 400 days and due 30 days later; one finished sync run. Returns the org and the
-    number of customers."""
+    customer per 50 (each with an email address), 10% credit notes (none without
+    ``credits``), 10% in USD, issued over the last 400 days and due 30 days later; one finished
+    sync run. Returns the org and the number of customers."""
     from ar_sync.domain import Credit, CreditKind, Customer, DocumentStatus, Invoice, Org
     from ar_sync.settings import default_db_url
     from ar_sync.store import Store
@@ -631,7 +671,7 @@ def _filled_store(home: Path, store_items: int) -> tuple[object, int]:
               else {"currency": "NZD"})
         common = {"org_id": org.org_id, "customer_id": customer, "status": DocumentStatus.OPEN,
                   "total": amount, "updated_at": now, **fx}
-        if n % 10 == 0:
+        if credits and n % 10 == 0:
             records.append(Credit(credit_id=f"CN{n}", kind=CreditKind.CREDIT_NOTE,
                                   number=f"CN-{n}", date=day, remaining=amount, **common))
         else:

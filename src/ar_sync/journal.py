@@ -23,6 +23,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ar_sync.domain import (
+    CONTACT_KINDS,
     Channel,
     Hold,
     HoldReason,
@@ -33,6 +34,11 @@ from ar_sync.domain import (
     Stage,
 )
 from ar_sync.money import ZERO, format_amount
+
+
+# What planning reads of the journal: contacts (the cap, the stages sent) and the rows holds
+# and promises are folded from. Results, failures and tasks (most rows) are not needed.
+PLANNING_KINDS = CONTACT_KINDS | {JournalKind.HOLD, JournalKind.PROMISE, JournalKind.RELEASE}
 
 
 class TaskKind(StrEnum):

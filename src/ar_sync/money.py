@@ -27,6 +27,13 @@ def minor_unit_exponent(currency: str) -> Decimal:
     return Decimal(1).scaleb(-get_currency_precision(currency.upper()))
 
 
+@lru_cache(maxsize=512)
+def zero_in(currency: str) -> Decimal:
+    """Zero with ``currency``'s minor unit: ``Decimal("0.00")`` for NZD, ``Decimal("0")`` for
+    JPY (what ``quantize(ZERO, currency)`` gives, without rounding anything)."""
+    return minor_unit_exponent(currency) * 0
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round ``amount`` half-up to ``currency``'s minor unit."""
     return amount.quantize(minor_unit_exponent(currency), rounding=ROUND_HALF_UP)

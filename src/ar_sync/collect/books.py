@@ -31,33 +31,47 @@ from ar_sync.clock import local_date
 from ar_sync.collect.calendar import country_of_timezone, public_holidays
 from ar_sync.collect.planner import plan
 from ar_sync.collect.policy import Policy
-from ar_sync.domain import CollectionBook, CustomerMeasures, OpenInvoice, Org, OrgPlan
+from ar_sync.domain import (
+    CollectionBook,
+    CustomerMeasures,
+    OpenInvoice,
+    Org,
+    OrgPlan,
+    RateQuote,
+)
 from ar_sync.money import ZERO, quantize, to_base
-from ar_sync.store.records import load_customers, load_receivables
+from ar_sync.store.records import load_credits, load_customers, open_invoice_rows
 
 if TYPE_CHECKING:
     from ar_sync.store import Store
 
 
+_QUOTES = {quote.value: quote for quote in RateQuote}
+
+
 def load_book(tx: Connection, org: Org, as_of: date) -> CollectionBook:
     """``org``'s open invoices, unapplied credits (base), names and emails (see module doc)."""
-    invoices, credits = load_receivables(tx, org.org_id)
     base = org.base_currency
     open_invoices = tuple(
         OpenInvoice(
-            invoice_id=i.invoice_id,
-            customer_id=i.customer_id,
-            number=i.number,
-            issue_date=i.issue_date,
-            due_date=i.due_date,
-            currency=i.currency,
-            amount_due=i.amount_due,
-            amount_due_base=to_base(i.amount_due, rate=i.fx_rate, quote=i.fx_quote,
-                                    base_currency=base),
+            invoice_id=invoice_id,
+            customer_id=customer_id,
+            number=number,
+            issue_date=issue_date,
+            due_date=due_date,
+            currency=currency,
+            amount_due=amount_due,
+            # A rate of exactly 1 (most documents) converts nothing: only the rounding.
+            amount_due_base=(
+                quantize(amount_due, base) if fx_rate == 1 and currency == base
+                else to_base(amount_due, rate=fx_rate, quote=_QUOTES[fx_quote],
+                             base_currency=base)
+            ),
         )
-        for i in invoices
-        if i.issue_date <= as_of
+        for (invoice_id, customer_id, number, issue_date, due_date, currency, amount_due,
+             fx_rate, fx_quote) in open_invoice_rows(tx, org.org_id, issued_by=as_of)
     )
+    credits = load_credits(tx, org.org_id, open_only=True)
     credit_base: dict[str, Decimal] = defaultdict(lambda: quantize(ZERO, base))
     for c in credits:
         if c.kind in RECEIVABLE_CREDIT_KINDS and c.date <= as_of:
@@ -106,7 +120,7 @@ def plan_org(
     """``org_id``'s plan for ``as_of`` (None: its today at ``now``); see the module doc."""
     from ar_sync.aging.snapshots import check_as_of
     from ar_sync.jobs import _stored_org
-    from ar_sync.journal import holds_for_planning
+    from ar_sync.journal import PLANNING_KINDS, holds_for_planning
     from ar_sync.store.journal import load_journal
 
     with store.reading() as tx:
@@ -116,7 +130,7 @@ def plan_org(
         check_as_of(tx, org, day)
         book = load_book(tx, org, day)
         history = _measures(tx, org, day)
-        journal = load_journal(tx, org.org_id)
+        journal = load_journal(tx, org.org_id, kinds=PLANNING_KINDS)
     local_time = (
         now.astimezone(ZoneInfo(org.timezone)).time().replace(tzinfo=None)
         if day == today else None

@@ -37,7 +37,7 @@ from datetime import date
 from decimal import Decimal
 
 from ar_sync.collect.policy import Interest, InterestScheme
-from ar_sync.money import ZERO, quantize
+from ar_sync.money import ZERO, quantize, zero_in
 
 STATUTORY_MARGIN = Decimal(8)  # percentage points over the base/reference rate (UK and EU)
 DAYS_PER_YEAR = Decimal(365)
@@ -87,6 +87,7 @@ def quote(
     """
     days = (as_of - due_date).days
     if days <= 0 or amount <= 0 or interest.scheme is InterestScheme.NONE:
-        return quantize(ZERO, currency), quantize(ZERO, currency)
+        zero = zero_in(currency)
+        return zero, zero
     accrued = amount * annual_rate(interest) * days / (100 * DAYS_PER_YEAR)
     return quantize(accrued, currency), quantize(fixed_sum(amount, currency, interest), currency)
