@@ -374,7 +374,12 @@ def is_local_sandbox(api_url: str | None) -> bool:
     """
     if not api_url:
         return False
-    host = urlsplit(api_url).hostname or ""
+    return is_loopback_host(urlsplit(api_url).hostname or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine: ``localhost`` or a loopback
+    address (127.0.0.0/8, ::1)."""
     if host == "localhost":
         return True
     try:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import imaplib
-import ipaddress
 import os
 import smtplib
 import ssl
@@ -41,6 +40,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+from ar_sync.connect.oauth import is_loopback_host
 from ar_sync.errors import ConfigError, FatalSourceError, RetriableSourceError
 
 CONFIG_ENV = "AR_SYNC_CONFIG"
@@ -80,13 +80,6 @@ def config_file(home: Path, environ: Any = os.environ) -> Path:
     return Path(named).expanduser() if named else home / "config.toml"
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def load_smtp_config(path: Path) -> SmtpConfig | None:
@@ -149,7 +142,7 @@ def smtp_config(table: dict[str, Any], *, where: str) -> SmtpConfig:
     imap_security = choice("imap_security", "tls")
     for key, chosen, server in (("security", security, host),
                                 ("imap_security", imap_security, imap_host)):
-        if chosen == "none" and server is not None and not is_loopback(server):
+        if chosen == "none" and server is not None and not is_loopback_host(server):
             raise ConfigError(
                 f"{where}: smtp.{key}: \"none\" sends the password in clear text; it is "
                 f"allowed only for a loopback host, not {server}"
@@ -281,7 +274,7 @@ def smtp_password(settings: Any, config: SmtpConfig, *, store: Any = None) -> st
     from ar_sync.connect.orgs import vault_for
     from ar_sync.redact import register_secret
 
-    vault = vault_for(None, settings, sandbox=is_loopback(config.host), store=store)
+    vault = vault_for(None, settings, sandbox=is_loopback_host(config.host), store=store)
     entry = vault.load(SMTP_VAULT_ENTRY)
     password = None if entry is None else entry.get("password")
     register_secret(password)
@@ -295,5 +288,5 @@ def save_smtp_password(settings: Any, config: SmtpConfig, password: str, *,
     from ar_sync.redact import register_secret
 
     register_secret(password)
-    vault = vault_for(None, settings, sandbox=is_loopback(config.host), store=store)
+    vault = vault_for(None, settings, sandbox=is_loopback_host(config.host), store=store)
     vault.save(SMTP_VAULT_ENTRY, {"password": password})
