@@ -120,7 +120,7 @@ def test_plan_with_a_policy_file_reports_why_customers_get_nothing(
 def test_plan_table_lists_actions_then_skips_by_reason(
     cli: Any, synced: Any, today: date, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COLUMNS", "80")  # what a pipe gets; names wrap, nothing else does
+    monkeypatch.setenv("COLUMNS", "80")  # what a pipe gets: one line per action
     policy = tmp_path / "policy.toml"
     policy.write_text('[limits]\nexclude = ["Coastal Freight"]\n', encoding="utf-8")
     as_of = next_weekday(today)
@@ -130,14 +130,12 @@ def test_plan_table_lists_actions_then_skips_by_reason(
     assert lines[0].strip() == f"Kauri Test Traders: plan for {as_of.isoformat()}"
     assert lines[1].split() == ["Customer", "Segment", "Stage", "Channels", "Invoices",
                                 "Total", "due", "NZD"]
-    body = [line.split() for line in lines[3:7]]
+    body = [line.split() for line in lines[3:5]]
     assert body == [
-        ["Aroha", "standard", "final", "email", "letter", "ledger_note", "2", "280.00"],
-        ["Cafe"],
-        ["Bay", "standard", "escalation", "handover", "ledger_note", "4", "1,845.50"],
-        ["Plumbing"],
+        ["Aroha", "Cafe", "standard", "final", "email", "letter", "note", "2", "280.00"],
+        ["Bay", "Plumbing", "standard", "escalation", "handover", "note", "4", "1,845.50"],
     ]
-    assert lines[7].strip() == "2 contacts"
+    assert lines[5].strip() == "2 contacts"
     assert lines[-1].split() == ["excluded", "1"]
 
 

@@ -14,7 +14,8 @@ Amounts are decimal strings: an invoice's ``amount_due`` and ``interest`` in its
 ``total_due`` in the org's base currency. The top-level ``as_of`` is ``--as-of`` as given
 (null: each org's today, in its own ``as_of``).
 
-Tables: per org, one line per action (customer, segment, stage, channels, how many invoices,
+Tables: per org, one line per action (customer, segment, stage, channels by their short names
+in ``CHANNEL_LABELS``, how many invoices,
 total due in base currency; a long customer name wraps, nothing else does), then one line per
 skip reason with how many customers it holds back.
 """
@@ -29,9 +30,20 @@ from typing import Any
 
 from rich.table import Table
 
-from ar_sync.domain import Action, OrgPlan, SkipReason
+from ar_sync.domain import Action, Channel, OrgPlan, SkipReason
 from ar_sync.money import format_amount
 from ar_sync.views.tables import new_table
+
+
+# The table's short names of the channels (JSON keeps the policy's names).
+CHANNEL_LABELS = {
+    Channel.LEDGER_NOTE: "note",
+    Channel.LEDGER_EMAIL: "ledger-email",
+    Channel.EMAIL: "email",
+    Channel.CALL_TASK: "call",
+    Channel.LETTER: "letter",
+    Channel.HANDOVER: "handover",
+}
 
 
 def _action_json(action: Action) -> dict[str, Any]:
@@ -85,7 +97,7 @@ def render_tables(plans: Sequence[OrgPlan], names: Mapping[str, str]) -> Iterato
     for p in plans:
         title = f"{names.get(p.org_id, p.org_id)}: plan for {p.as_of.isoformat()}"
         currency = p.actions[0].base_currency if p.actions else ""
-        actions = new_table(title, f"{len(p.actions)} contacts")
+        actions = new_table(title, f"{len(p.actions)} contact{'' if len(p.actions) == 1 else 's'}")
         actions.add_column("Customer", overflow="fold", ratio=1, min_width=len("Customer"))
         for header in ("Segment", "Stage", "Channels"):
             actions.add_column(header, no_wrap=True)
@@ -94,7 +106,7 @@ def render_tables(plans: Sequence[OrgPlan], names: Mapping[str, str]) -> Iterato
         for a in p.actions:
             actions.add_row(
                 a.customer, a.segment.value, a.stage.value,
-                " ".join(c.value for c in a.channels), str(len(a.invoices)),
+                " ".join(CHANNEL_LABELS[c] for c in a.channels), str(len(a.invoices)),
                 format_amount(a.total_due, a.base_currency, grouped=True),
             )
         yield actions
