@@ -34,7 +34,6 @@ from ar_sync.domain import Action, Channel, OrgPlan, SkipReason
 from ar_sync.money import format_amount
 from ar_sync.views.tables import new_table
 
-
 # The table's short names of the channels (JSON keeps the policy's names).
 CHANNEL_LABELS = {
     Channel.LEDGER_NOTE: "note",
