@@ -11,7 +11,6 @@ import typer
 from ar_sync.cli import ORG_OPTION, ListFormat, _selected_orgs, app, state, stderr, stdout
 from ar_sync.clock import utc_now
 from ar_sync.errors import ConfigError
-from ar_sync.views.progress import print_line
 
 
 @app.command()
@@ -39,6 +38,7 @@ def rehearse(
     from ar_sync.collect.policy import Policy
     from ar_sync.collect.policy_file import load_policy
     from ar_sync.collect.rehearse import rehearse as run
+    from ar_sync.views.progress import print_line
     from ar_sync.views.rehearse import day_line, rehearsal_json, stage_table
 
     chosen = _selected_orgs(org)
