@@ -353,17 +353,20 @@ def sync(
     Every connected org, or the one --org names. Retries are shown as they happen."""
     from ar_sync.jobs import sync_org
     from ar_sync.store.locks import OrgBusy
+    from ar_sync.store.runs_log import record_run, sync_counts
     from ar_sync.views.progress import SyncProgressDisplay, sync_summary, with_retry_time
     selected = _selected_orgs(org, everything=everything)
     failures = 0
     with SyncProgressDisplay(stderr) as display:
         for chosen in selected:
             try:
-                result = sync_org(
-                    state.store(), state.settings, chosen.org_id, now=utc_now, full=full,
-                    wait=wait, progress=display,
-                    on_retry=lambda notice, shown=chosen: display.retrying(shown, notice),
-                )
+                with record_run(state.store(), chosen.org_id, "sync", "manual", utc_now) as run:
+                    result = sync_org(
+                        state.store(), state.settings, chosen.org_id, now=utc_now, full=full,
+                        wait=wait, progress=display,
+                        on_retry=lambda notice, shown=chosen: display.retrying(shown, notice),
+                    )
+                    run.add(**sync_counts(result))
             except ArSyncError as exc:
                 message = with_retry_time(exc, now=utc_now(), timezone=chosen.timezone)
                 if len(selected) == 1:

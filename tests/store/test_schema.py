@@ -31,6 +31,9 @@ TABLES = {
     "aging_snapshot_lines",
     "vault_entries",
     "run_locks",
+    "schedules",
+    "job_runs",
+    "apscheduler_jobs",
 }
 
 
@@ -38,7 +41,7 @@ def test_migrations_create_every_table(store: Store) -> None:
     names = set(inspect(store.engine).get_table_names())
     assert names == TABLES | {"alembic_version"}
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
 
 
 def test_migrated_schema_matches_the_table_definitions(store: Store) -> None:

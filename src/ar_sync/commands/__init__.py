@@ -6,3 +6,6 @@ commands.
 """
 
 from ar_sync.commands import journal, plan, policy, rehearse, remind  # noqa: F401  (registers)
+from ar_sync.commands import statements  # noqa: F401  (registers)
+from ar_sync.commands import report  # noqa: F401  (registers)
+from ar_sync.commands import schedule  # noqa: F401  (registers)

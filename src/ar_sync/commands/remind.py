@@ -49,19 +49,27 @@ def remind(
 
     Every action is stored before any call and carries a fixed key, so running again (after a
     crash, or the same day) never sends anything twice."""
+    from contextlib import ExitStack
+
     from ar_sync.push.job import remind_org
+    from ar_sync.store.runs_log import push_counts, record_run
 
     day = _parse_date(as_of, "--as-of")
     selected = _selected_orgs(org)
     results = []
     for chosen in selected:
-        results.append(
-            remind_org(
-                state.store(), state.settings, chosen.org_id, policy, as_of=day, now=utc_now,
-                apply=apply, echo=lambda text, name=chosen.name: _line(f"{name}: {text}",
-                                                                         err=True),
+        with ExitStack() as stack:  # only a run that sends is a run (`ar-sync runs`)
+            run = stack.enter_context(record_run(state.store(), chosen.org_id, "remind",
+                                                 "manual", utc_now)) if apply else None
+            results.append(
+                remind_org(
+                    state.store(), state.settings, chosen.org_id, policy, as_of=day,
+                    now=utc_now, apply=apply,
+                    echo=lambda text, name=chosen.name: _line(f"{name}: {text}", err=True),
+                )
             )
-        )
+            if run is not None:
+                run.add(**push_counts(results[-1].push))
     if not apply:
         from ar_sync.views.plan import render_tables
 

@@ -19,7 +19,15 @@ unknown and nothing could settle it: never performed again). Each step's ledger 
 
 A mirrored note (``enqueue_note``: a hold, promise, release or manual contact written into the
 ledger) is an action of stage ``note`` with steps ``customer_note`` and one
-``invoice_note:<id>`` per invoice. Every function takes ``tx`` and never commits.
+``invoice_note:<id>`` per invoice.
+
+A statement (``enqueue_statement``, ``ar_sync.statements.job``) is an action of stage
+``statement`` (key ``statement:{org_id}:{customer_id}:{YYYY-MM}``) whose JSON holds the PDF
+itself (base64, ``pdf``: stored in the same commit as the action, so a retry attaches the very
+bytes the first attempt sent), its ``file_name``, the ``note``, the email's ``subject`` and
+``body`` and the invoices it lists. Its steps: ``attachment`` (the PDF on the customer),
+``customer_note``, and ``statement_email`` (ours over SMTP with the PDF attached) when it is
+to be emailed. Every function takes ``tx`` and never commits.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from ar_sync.store.bulk import insert
 from ar_sync.store.tables import outbox_actions, outbox_steps
 
 NOTE_STAGE = "note"  # the stage column of a mirrored note (no ladder stage)
+STATEMENT_STAGE = "statement"  # the stage column of a statement
 TASK_CHANNELS = {Channel.CALL_TASK: "call", Channel.LETTER: "letter", Channel.HANDOVER: "handover"}
 MESSAGE_FIELDS = ("subject", "body", "note", "letter", "task")
 
@@ -63,6 +72,11 @@ def action_steps(action: Action) -> tuple[str, ...]:
 def note_steps(invoice_ids: Sequence[str]) -> tuple[str, ...]:
     """A mirrored note's steps: the customer's note, then one per invoice."""
     return ("customer_note", *(f"invoice_note:{invoice_id}" for invoice_id in invoice_ids))
+
+
+def statement_steps(*, email: bool) -> tuple[str, ...]:
+    """A statement's steps: the attachment, the customer's note, then (``email``) our email."""
+    return ("attachment", "customer_note", *(("statement_email",) if email else ()))
 
 
 def step_key(key: str, step: str) -> str:
@@ -179,6 +193,10 @@ class Outboxed:
     def is_note(self) -> bool:
         return self.data.get("kind") == "note"
 
+    @property
+    def is_statement(self) -> bool:
+        return self.data.get("kind") == "statement"
+
 
 def _add(
     tx: Connection, *, key: str, org_id: str, customer_id: str, day: date, stage: str,
@@ -227,6 +245,18 @@ def enqueue_note(
         tx, key=key, org_id=org_id, customer_id=customer_id, day=now.date(), stage=NOTE_STAGE,
         data={"kind": "note", "invoice_ids": list(invoice_ids), "text": text},
         steps=note_steps(invoice_ids), now=now,
+    )
+
+
+def enqueue_statement(
+    tx: Connection, *, key: str, org_id: str, customer_id: str, day: date,
+    data: Mapping[str, Any], email: bool, now: datetime,
+) -> bool:
+    """Store a statement (``data``: the JSON the module docstring lists) with its steps; False,
+    writing nothing, when ``key`` is already there (this month's statement was stored)."""
+    return _add(
+        tx, key=key, org_id=org_id, customer_id=customer_id, day=day, stage=STATEMENT_STAGE,
+        data={**data, "kind": "statement"}, steps=statement_steps(email=email), now=now,
     )
 
 

@@ -7,7 +7,9 @@ each step in its order:
    recorded in that same commit, before anything is sent);
 2. the call: a note on an invoice or the customer (``LedgerWriter.add_invoice_note`` /
    ``add_customer_note``, carrying the step's key, whose marker rides in the note), the ledger's
-   own invoice email (``email_invoice``), our email (``Mailer.send``), or nothing for a task;
+   own invoice email (``email_invoice``), our email (``Mailer.send``), a statement's PDF on
+   the customer (``attach_to_customer``, its file name carrying the marker) or our email with
+   the PDF attached (``statement_email``), or nothing for a task;
 3. the step is set ``done`` with a ``result`` journal row (a ``task`` row for a task), or
    ``failed`` with a ``failure`` row when the ledger or mail server refused it
    (``FatalSourceError``, or a note too long for the ledger: ``ConfigError``); the action goes
@@ -17,15 +19,17 @@ each step in its order:
 
 The record of an action's last open step is written in the same transaction as the action's
 status (``done``; ``failed`` when every step was refused; ``unknown`` when none landed and
-some are unknown) and, unless every step was refused, its one ``contact`` journal row (its
+some are unknown) and, unless every step was refused, its one ``contact`` journal row (a
+statement's: one ``statement`` row, which counts toward the contact cap as a contact does) (its
 stage, the channels that landed, every invoice with the due date it chased). A crash thus
 never leaves a contact without its journal row, nor the reverse. A mirrored note
 (``enqueue_note``) gets result rows but no contact.
 
 **Settling** (before anything else, every step a crash left ``attempting``):
 
-- a note: ``find_marker`` reads the ledger for the step key's marker. Found: ``done``. Not
-  found: performed again with the same key (the marker shows the earlier call did not land;
+- a note or a statement's attachment: ``find_marker`` (``CUSTOMER_ATTACHMENT`` for the
+  attachment: the marker is in the file's name) reads the ledger for the step key's marker.
+  Found: ``done``. Not found: performed again with the same key (the marker shows the earlier call did not land;
   were it still in flight, the ledger's idempotency would make the repeat one write).
 - the ledger's invoice email carries no marker. Within ``LEDGER_KEY_WINDOW`` of the attempt
   it is sent again with the same key: Xero remembers an ``Idempotency-Key`` for 6 minutes and
@@ -39,8 +43,8 @@ never leaves a contact without its journal row, nor the reverse. A mirrored note
   delivery-info.ts) settles it ``done`` when that time is at or after the attempt; otherwise
   the step is ``unknown`` with a ``failure`` row saying what to check, and never sent again
   (Xero's ``SentToContact`` is a flag that an earlier email may have set: no evidence).
-- our email: by the Message-ID recorded before sending, searched in the IMAP Sent folder
-  (``Mailer.find_sent``). Found: ``done``; not found: sent again with the same Message-ID.
+- our email (a statement's too): by the Message-ID recorded before sending, searched in the
+  IMAP Sent folder (``Mailer.find_sent``). Found: ``done``; not found: sent again with the same Message-ID.
   Without IMAP configured: ``unknown``, not re-sent, a ``failure`` row naming the Message-ID.
 - a task makes no call: it is recorded again.
 
@@ -48,21 +52,25 @@ never leaves a contact without its journal row, nor the reverse. A mirrored note
 process with SIGKILL the ``n``-th time (default 1) it reaches ``point``: ``enqueued`` (the
 remind job: actions stored, no call made), ``attempting`` (a step's attempt committed, before
 its call) or ``called`` (the call returned, before its record), optionally only for steps of
-one kind (``invoice_note``, ``customer_note``, ``ledger_email``, ``email``). Like the
+one kind (``invoice_note``, ``customer_note``, ``ledger_email``, ``email``, ``attachment``,
+``statement_email``). Like the
 sandboxes' faults, it exists so tests can prove the above by killing a real process.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from ar_sync.clock import local_date
 from ar_sync.connector import (
+    CUSTOMER_ATTACHMENT,
     CUSTOMER_NOTE,
     INVOICE_NOTE,
     LedgerWriter,
@@ -92,7 +100,12 @@ _CHANNEL_OF_KIND = {
     "customer_note": Channel.LEDGER_NOTE,
     "ledger_email": Channel.LEDGER_EMAIL,
     "email": Channel.EMAIL,
-}
+    "statement_email": Channel.EMAIL,
+}  # a statement's ``attachment`` has no channel of its own: its journal row says it
+# The steps whose write carries a marker ``find_marker`` finds, and the kind it looks for.
+_MARKED = {"invoice_note": INVOICE_NOTE, "customer_note": CUSTOMER_NOTE,
+           "attachment": CUSTOMER_ATTACHMENT}
+_EMAILS = frozenset({"email", "statement_email"})
 _CHANNEL_OF_TASK = {kind: channel for channel, kind in outbox.TASK_CHANNELS.items()}
 
 
@@ -133,7 +146,8 @@ class PushResult:
     """What one ``perform_pending`` did: steps ``done``/``failed``/``unknown`` (settled ones
     included), steps a crash had left open that were found landed (``settled_found``) or
     performed again (``settled_resent``), and contacts journaled with their notes, emails
-    (the ledger's and ours) and tasks. ``steps``: ``(action key, step, state)`` in order."""
+    (the ledger's and ours) and tasks; statements journaled and their attachments landed.
+    ``steps``: ``(action key, step, state)`` in order."""
 
     done: int = 0
     failed: int = 0
@@ -144,11 +158,13 @@ class PushResult:
     notes: int = 0
     emails: int = 0
     tasks: int = 0
+    statements: int = 0
+    attachments: int = 0
     steps: list[tuple[str, str, str]] = field(default_factory=list)
 
     def add(self, other: PushResult) -> None:
         for name in ("done", "failed", "unknown", "settled_found", "settled_resent",
-                     "contacts", "notes", "emails", "tasks"):
+                     "contacts", "notes", "emails", "tasks", "statements", "attachments"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.steps.extend(other.steps)
 
@@ -225,8 +241,10 @@ def _count(result: PushResult, step: str, state: str) -> None:
         kind = outbox.step_kind(step)
         if kind in ("invoice_note", "customer_note"):
             result.notes += 1
-        elif kind in ("ledger_email", "email"):
+        elif kind in ("ledger_email", *_EMAILS):
             result.emails += 1
+        elif kind == "attachment":
+            result.attachments += 1
         elif kind == "task":
             result.tasks += 1
     elif state == "failed":
@@ -244,9 +262,9 @@ def _attempt(run: _Run, stored: outbox.Outboxed, step: outbox.Step) -> Outcome:
     """Commit the attempt (with the marker or Message-ID), call, and say what to record."""
     kind = outbox.step_kind(step.step)
     recorded: dict[str, Any] = {}
-    if kind in ("invoice_note", "customer_note"):
+    if kind in _MARKED:
         recorded["marker"] = write_marker(step.ledger_key)
-    elif kind == "email" and run.mailer is not None:
+    elif kind in _EMAILS and run.mailer is not None:
         recorded["message_id"] = message_id(step.ledger_key, run.mailer.config.domain)
     with run.store.transaction() as tx:
         outbox.set_step(tx, stored.key, step.step, "attempting", now=run.now(), **recorded)
@@ -285,26 +303,48 @@ def _write(run: _Run, stored: outbox.Outboxed, step: outbox.Step,
     if kind == "ledger_email":
         assert target is not None
         return run.writer.email_invoice(target, key=key).ledger_id
+    if kind == "attachment":
+        data = stored.data
+        return run.writer.attach_to_customer(
+            stored.customer_id, data["file_name"], statement_pdf(stored), key=key
+        ).ledger_id
     if kind == "email":
-        _send_email(run, stored, recorded)
+        action = _action(stored)
+        messages = stored.data["messages"]
+        _send_email(run, recorded, to=action.email, who=action.customer,
+                    subject=messages["subject"], body=messages["body"])
+        return None
+    if kind == "statement_email":
+        data = stored.data
+        _send_email(run, recorded, to=data["email"], who=data["customer"],
+                    subject=data["subject"], body=data["body"],
+                    attachment=(data["file_name"], statement_pdf(stored)))
         return None
     return None  # a task: journaled, no call
 
 
-def _send_email(run: _Run, stored: outbox.Outboxed, recorded: Mapping[str, Any]) -> None:
+def statement_pdf(stored: outbox.Outboxed) -> bytes:
+    """The PDF a statement action holds (base64 in its JSON: ``ar_sync.push.outbox``)."""
+    return base64.b64decode(stored.data["pdf"])
+
+
+def _send_email(run: _Run, recorded: Mapping[str, Any], *, to: str | None, who: str,
+                subject: str | None, body: str | None,
+                attachment: tuple[str, bytes] | None = None) -> None:
+    """Send our email to ``to`` (``who`` names the customer in a refusal), with the Message-ID
+    recorded before the call and, given, one PDF ``attachment`` (file name, bytes)."""
     if run.mailer is None:
         raise ConfigError("no [smtp] is configured to send email with (see `ar-sync smtp --help`)")
-    action = _action(stored)
-    if not action.email:
-        raise ConfigError(f"{action.customer} has no email address")
-    messages = stored.data["messages"]
-    run.mailer.send(
-        build_message(
-            sender=run.mailer.config.sender, to=action.email, subject=messages["subject"] or "",
-            body=messages["body"] or "", message_id=recorded["message_id"],
-            date_header=run.now().timestamp(),
-        )
+    if not to:
+        raise ConfigError(f"{who} has no email address")
+    message = build_message(
+        sender=run.mailer.config.sender, to=to, subject=subject or "", body=body or "",
+        message_id=recorded["message_id"], date_header=run.now().timestamp(),
     )
+    if attachment is not None:
+        name, content = attachment
+        message.add_attachment(content, maintype="application", subtype="pdf", filename=name)
+    run.mailer.send(message)
 
 
 def _settle(run: _Run, stored: outbox.Outboxed, step: outbox.Step) -> Outcome:
@@ -313,10 +353,9 @@ def _settle(run: _Run, stored: outbox.Outboxed, step: outbox.Step) -> Outcome:
     kind, target = outbox.step_kind(step.step), outbox.step_target(step.step)
     recorded: dict[str, Any] = {"marker": step.marker, "message_id": step.message_id}
     recorded = {name: value for name, value in recorded.items() if value is not None}
-    if kind in ("invoice_note", "customer_note"):
+    if kind in _MARKED:
         marker = step.marker or write_marker(step.ledger_key)
-        ledger_kind = INVOICE_NOTE if kind == "invoice_note" else CUSTOMER_NOTE
-        found = run.writer.find_marker(ledger_kind, target or stored.customer_id, marker)
+        found = run.writer.find_marker(_MARKED[kind], target or stored.customer_id, marker)
         if found is not None:
             return _found(run, stored, step, {**recorded, "ledger_id": found.ledger_id})
         return _again(run, stored, step, recorded)
@@ -335,7 +374,7 @@ def _settle(run: _Run, stored: outbox.Outboxed, step: outbox.Step) -> Outcome:
             f"{step.updated_at:%Y-%m-%d %H:%M} UTC (the run stopped before its answer); check "
             "the invoice's history in the ledger; ar-sync will not send it again",
         )
-    if kind == "email":
+    if kind in _EMAILS:
         wanted = step.message_id
         if run.mailer is None or wanted is None or not run.mailer.can_find_sent:
             return _unknown(
@@ -360,7 +399,7 @@ def _found(run: _Run, stored: outbox.Outboxed, step: outbox.Step,
 def _again(run: _Run, stored: outbox.Outboxed, step: outbox.Step,
            recorded: dict[str, Any]) -> Outcome:
     run.result.settled_resent += 1
-    if outbox.step_kind(step.step) == "email" and "message_id" not in recorded:
+    if outbox.step_kind(step.step) in _EMAILS and "message_id" not in recorded:
         assert run.mailer is not None
         recorded["message_id"] = message_id(step.ledger_key, run.mailer.config.domain)
     return _call(run, stored, step, recorded)
@@ -384,11 +423,13 @@ def _action(stored: outbox.Outboxed) -> Action:
 def _note_text(stored: outbox.Outboxed) -> str:
     if stored.is_note:
         return str(stored.data["text"])
+    if stored.is_statement:
+        return str(stored.data["note"])
     return str(stored.data["messages"]["note"] or "")
 
 
 def _stage(stored: outbox.Outboxed) -> Stage | None:
-    return None if stored.is_note else Stage(stored.stage)
+    return None if stored.is_note or stored.is_statement else Stage(stored.stage)
 
 
 def _entry(run: _Run, stored: outbox.Outboxed, kind: JournalKind, step: outbox.Step | None, *,
@@ -428,8 +469,9 @@ def _result_entry(run: _Run, stored: outbox.Outboxed, step: outbox.Step,
             text=_task_text(stored, task), at=moment, day=local_date(moment, run.org.timezone),
             stage=_stage(stored), invoices=_invoices(stored), key=step.ledger_key,
         )
+    channel = _CHANNEL_OF_KIND.get(kind)
     return _entry(run, stored, JournalKind.RESULT, step, detail=detail,
-                  channels=(_CHANNEL_OF_KIND[kind],))
+                  channels=() if channel is None else (channel,))
 
 
 def _task_text(stored: outbox.Outboxed, task: str) -> str:
@@ -442,6 +484,13 @@ def _task_text(stored: outbox.Outboxed, task: str) -> str:
 def _invoices(stored: outbox.Outboxed) -> tuple[JournaledInvoice, ...]:
     if stored.is_note:
         return ()
+    if stored.is_statement:
+        return tuple(
+            JournaledInvoice(invoice_id=i["invoice_id"], number=i["number"],
+                             due_date=date.fromisoformat(i["due_date"]),
+                             amount_due=Decimal(i["amount_due"]), currency=i["currency"])
+            for i in stored.data["invoices"]
+        )
     return tuple(
         JournaledInvoice(invoice_id=i.invoice_id, number=i.number, due_date=i.due_date,
                          amount_due=i.amount_due, currency=i.currency)
@@ -460,6 +509,12 @@ def _finish(run: _Run, tx: Any, stored: outbox.Outboxed, states: Mapping[str, st
         status = "unknown"
     outbox.set_status(tx, stored.key, status, now=run.now())
     if stored.is_note or status == "failed":
+        if run.on_action is not None:
+            run.on_action(_progress(stored, status, states))
+        return
+    if stored.is_statement:
+        _append(tx, [_statement_entry(run, stored, status, states)])
+        run.result.statements += 1
         if run.on_action is not None:
             run.on_action(_progress(stored, status, states))
         return
@@ -489,8 +544,33 @@ def _finish(run: _Run, tx: Any, stored: outbox.Outboxed, states: Mapping[str, st
         run.on_action(_progress(stored, status, states))
 
 
+def _statement_entry(run: _Run, stored: outbox.Outboxed, status: str,
+                     states: Mapping[str, str]) -> JournalEntry:
+    """The one ``statement`` journal row of a statement that was not wholly refused: the
+    channels that landed (the note, our email), every invoice it listed, what it said."""
+    data = stored.data
+    channels = tuple(
+        channel for step, channel in (("customer_note", Channel.LEDGER_NOTE),
+                                      ("statement_email", Channel.EMAIL))
+        if states.get(step) == "done"
+    )
+    attached = states.get("attachment") == "done"
+    text = (str(data["note"]) if attached
+            else f"Statement at {data['statement_date']} (not attached)")
+    return _entry(
+        run, stored, JournalKind.STATEMENT, None, text=text, channels=channels,
+        invoices=_invoices(stored),
+        detail={"statement_date": data["statement_date"], "file_name": data["file_name"],
+                "totals": dict(data["totals"]), "attached": attached, "status": status,
+                "steps": dict(states)},
+    )
+
+
 def _progress(stored: outbox.Outboxed, status: str, states: Mapping[str, str]) -> str:
-    who = stored.customer_id if stored.is_note else _action(stored).customer
+    if stored.is_statement:
+        who = str(stored.data["customer"])
+    else:
+        who = stored.customer_id if stored.is_note else _action(stored).customer
     what = "note" if stored.is_note else stored.stage
     done = sum(1 for s in states.values() if s == "done")
     tail = "".join(

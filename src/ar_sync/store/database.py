@@ -41,7 +41,7 @@ from ar_sync.errors import ConfigError
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration's revision id. A store already there opens without importing Alembic
 # (a third of a second); tests/test_startup.py checks it against the migrations directory.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 _WRITE = "ar_sync_write"  # execution option: this transaction will write
 _PG_MIGRATION_LOCK = 0x61725F73796E63  # "ar_sync": serialises concurrent first opens
 _SUPPORTED = ("sqlite", "postgresql")

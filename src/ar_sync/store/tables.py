@@ -18,13 +18,16 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    Unicode,
     UniqueConstraint,
 )
 
@@ -273,4 +276,50 @@ outbox_steps = Table(
     CheckConstraint(
         "state IN ('planned', 'attempting', 'done', 'failed', 'unknown')", name="state"
     ),
+)
+
+# The scheduler (``ar_sync.scheduler``). ``schedules``: each org's timetable, cron strings in
+# the org's timezone (NULL: that job is off); ``job_runs``: every run of a job, manual or
+# scheduled (``ar_sync.store.runs_log``).
+schedules = Table(
+    "schedules",
+    metadata,
+    _org_fk(),
+    Column("sync_cron", String(100), nullable=True),
+    Column("remind_cron", String(100), nullable=True),
+    Column("statements_cron", String(100), nullable=True),  # or "first-business-day"
+    Column("policy", Text, nullable=True),  # the policy file reminders and statements use
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", String(200), ForeignKey("orgs.org_id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("trigger", String(20), nullable=False),
+    Column("scheduled_for", UTCDateTime, nullable=True),  # the fire time of a scheduled run
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("outcome", String(20), nullable=False),
+    Column("counts", JSONText, nullable=False),
+    Column("error", Text, nullable=True),
+    CheckConstraint("kind IN ('sync', 'remind', 'statements')", name="kind"),
+    CheckConstraint("trigger IN ('manual', 'scheduled')", name="trigger"),
+    CheckConstraint(
+        "outcome IN ('running', 'ok', 'failed', 'skipped', 'interrupted')", name="outcome"
+    ),
+    Index(None, "org_id", "started_at"),
+)
+
+# APScheduler's SQLAlchemyJobStore table, exactly as apscheduler/jobstores/sqlalchemy.py
+# (3.x) defines it: the migration creates it, so the job store's own ``create(checkfirst)``
+# finds it there. Only APScheduler reads or writes it (pickled job state).
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
 )
