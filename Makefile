@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 # The whole job on generated Xero and QuickBooks sandboxes, in a throwaway AR_SYNC_HOME.
 demo: $(STAMP)
-	@home=$$(mktemp -d); AR_SYNC_HOME=$$home $(BIN)/ar-sync demo; status=$$?; rm -rf "$$home"; exit $$status
+	@home=$$(mktemp -d); AR_SYNC_HOME=$$home $(BIN)/ar-sync demo --out demo-output; status=$$?; rm -rf "$$home"; exit $$status
 
 # Tests run on up to four processes (pytest-xdist), each with its own sandboxes and PostgreSQL.
 test: $(STAMP)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 
-def test_demo_shows_both_platforms_and_reconciles_each(cli):
-    result = cli("demo", "--customers", "6", "--invoices", "30", "--seed", "3")
+def test_demo_shows_both_platforms_and_reconciles_each(cli, tmp_path):
+    out = tmp_path / "demo-output"
+    result = cli("demo", "--customers", "6", "--invoices", "30", "--seed", "3", "--out", str(out))
     assert result.code == 0, result.out + result.err
     # Each org's id is whole on its line, however wide the name makes it (rich wraps at 80
     # columns when not a terminal; these lines are longer).
@@ -45,3 +47,18 @@ def test_demo_shows_both_platforms_and_reconciles_each(cli):
                        result.out, re.MULTILINE)
     assert caught is not None
     assert int(caught.group(1)) == sum(int(emails) for _, _, _, emails, _, _ in sent)
+    # It ends with what a person looks at afterwards: one statement, the report, the timetable.
+    statement = re.search(r"^Statement of (.+): (/\S+\.pdf)$", result.out, re.MULTILINE)
+    assert statement is not None
+    assert Path(statement.group(2)).parent == out.resolve()
+    assert Path(statement.group(2)).read_bytes().startswith(b"%PDF-")
+    report = re.search(r"^Report: (/\S+) \((\d+\.\d) KB, opens with no network",
+                       result.out, re.MULTILINE)
+    assert report is not None and report.group(1) == str((out / "report.html").resolve())
+    assert report.group(2) == f"{(out / 'report.html').stat().st_size / 1024:.1f}"
+    for name, _ in connected:  # each org's timetable: three jobs with their next run
+        assert re.search(rf"^{re.escape(name)} \(\S+\)$", result.out, re.MULTILINE)
+    assert len(re.findall(r"^(sync|remind|statements) +\S", result.out, re.MULTILINE)) == 6
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["report.html", Path(statement.group(2)).name]
+    )

@@ -105,8 +105,20 @@ def test_manual_syncs_are_listed_and_schedules_removed(
     )
     listed = cli("schedule", "list")
     assert listed.code == 0
-    assert all(cron in listed.out for cron in ("0 */4 * * *", "30 9 * * mon-fri",
-                                               "first-business-day"))
+    lines = [line.rstrip() for line in listed.out.splitlines()]
+    assert lines[0] == f"{NAME} (Etc/UTC)"  # one table per org, titled with its timezone
+    rows = {line.split()[0]: line for line in lines[3:6]}
+    assert sorted(rows) == ["remind", "statements", "sync"]
+    # The next sync is on a 4-hour boundary of the org's day, the reminder at 09:30 on a
+    # weekday, the statements at 08:00 (the org's time and the user's are both UTC here).
+    sync_at = datetime.strptime(" ".join(rows["sync"].split()[6:8]), "%Y-%m-%d %H:%M")
+    remind_at = datetime.strptime(" ".join(rows["remind"].split()[6:8]), "%Y-%m-%d %H:%M")
+    statements_at = datetime.strptime(" ".join(rows["statements"].split()[2:4]),
+                                      "%Y-%m-%d %H:%M")
+    assert (sync_at.hour % 4, sync_at.minute) == (0, 0)
+    assert (remind_at.hour, remind_at.minute, remind_at.weekday() < 5) == (9, 30, True)
+    assert (statements_at.hour, statements_at.minute, statements_at.weekday() < 5) == (8, 0, True)
+    assert statements_at.day <= 7
     assert cli("schedule", "remove", ORG).out == f"{NAME}: timetable removed\n"
     again = cli("schedule", "remove", ORG)
     assert (again.code, again.err.strip()) == (2, f"error: {NAME} has no timetable")

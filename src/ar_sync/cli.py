@@ -701,9 +701,14 @@ def demo(
     detail: Annotated[
         bool, typer.Option(help="Also print each org's aging customer by customer.")
     ] = False,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the statement and the HTML report.")
+    ] = Path("ar-sync-demo"),
 ) -> None:
     """The whole job on generated Xero and QuickBooks sandboxes side by side: connect, sync,
-    one aging table for both, and a reconciliation of each against the ledger's own report."""
+    one aging table for both, a reconciliation of each against the ledger's own report, the
+    day's reminders (notes into each sandbox, emails to a local mail catcher), then one
+    statement, the HTML report (into --out) and the timetable `serve` would run."""
     from ar_sync.demo import run_demo
 
     ok = run_demo(
@@ -715,6 +720,7 @@ def demo(
         detail=detail,
         out=stdout,
         err=stderr,
+        out_dir=out,
     )
     if not ok:
         raise typer.Exit(1)

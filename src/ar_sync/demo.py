@@ -11,6 +11,10 @@ emails caught by a mail catcher (a real SMTP server on loopback). When an org's 
 day or outside the send window, the demo plans its next working day instead and says so. The
 sandboxes run with their rate limits lifted so the writes take seconds (``make bench`` and the
 conformance tests run against the real limits).
+
+It ends with what a person looks at afterwards, written into ``out_dir``: the statement of the
+first org's largest debtor (PDF), the HTML report of both orgs (its size printed: it is meant
+to be emailed), and the timetable ``ar-sync serve`` would run for each org by default.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from rich.markup import escape
 from ar_sync.clock import local_date, utc_now
 from ar_sync.connect.orgs import open_connector
 from ar_sync.connector import ConnectOptions, load_plugin
-from ar_sync.domain import Basis, Org, Scheme
+from ar_sync.domain import Basis, Org, OrgAging, Scheme
 from ar_sync.jobs import age_org, connect, reconcile_org, sync_org
 from ar_sync.sandbox.mail import MailCatcher
 from ar_sync.sandbox.plugin import GenerateSpec, SandboxHandle, load_sandbox
@@ -51,6 +55,7 @@ def run_demo(
     detail: bool,
     out: Console,
     err: Console,
+    out_dir: Path,
 ) -> bool:
     """Start one generated sandbox per platform side by side, connect, sync each, then print one
     aging table for every org (and, with ``detail``, each org's customers) and the
@@ -105,7 +110,50 @@ def run_demo(
         owners = {org.org_id: sandbox for org in orgs for sandbox in sandboxes
                   if org.api_url and org.api_url.startswith(sandbox.url)}
         run_collections(store, settings, orgs, owners, out=out)
+        write_outputs(store, settings, orgs, agings, out_dir, out=out)
     return ok
+
+
+def write_outputs(
+    store: Store, settings: Settings, orgs: list[Org], agings: list[OrgAging], out_dir: Path, *,
+    out: Console,
+) -> None:
+    """The statement of the first org's largest debtor, the HTML report of every org (both
+    into ``out_dir``) and each org's default timetable with its next run times."""
+    from ar_sync.collect.calendar import country_of_timezone
+    from ar_sync.report_data import gather_report
+    from ar_sync.scheduler import Timetable, next_runs
+    from ar_sync.statements.job import statements_org
+    from ar_sync.views.report import render_report
+    from ar_sync.views.runs import schedule_tables
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    first = agings[0]
+    largest = max(first.report.customers, key=lambda line: line.total, default=None)
+    if largest is not None:
+        result = statements_org(store, settings, first.org_id, None, as_of=None, now=utc_now,
+                                apply=False, out_dir=str(out_dir),
+                                customer=largest.customer_id)
+        for path in result.files:
+            print_line(out, f"Statement of {first.customer_names.get(largest.customer_id, '')}"
+                            f": {path.resolve()}")
+    now = utc_now()
+    page = render_report([gather_report(store, org.org_id, start=None, end=None, now=now)
+                          for org in orgs], generated_at=now)
+    report = out_dir / "report.html"
+    report.write_text(page, encoding="utf-8")
+    print_line(out, f"Report: {report.resolve()} ({len(page.encode()) / 1024:.1f} KB, opens "
+                    "with no network; small enough to email)")
+
+    rows = [
+        run for org in orgs
+        for run in next_runs(org, Timetable(org_id=org.org_id, timezone=org.timezone,
+                                            country=country_of_timezone(org.timezone)), now)
+    ]
+    print_line(out, "What `ar-sync serve` would run (the default timetable; `ar-sync schedule "
+                    "set ORG` keeps one):")
+    for table in schedule_tables(rows, now.astimezone().tzinfo):
+        out.print(table)
 
 
 DEMO_SENDER = "accounts@demo.invalid"  # the demo's From: a reserved domain (RFC 2606)

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from ar_sync.domain import Org
     from ar_sync.settings import Settings
     from ar_sync.store import Store
+    from ar_sync.views.runs import NextRun
 
 log = logging.getLogger("ar_sync.scheduler")
 
@@ -221,6 +222,22 @@ def timetable_of(org: Org, row: dict[str, Any]) -> Timetable:
         sync=row["sync_cron"], remind=row["remind_cron"], statements=row["statements_cron"],
         policy=row["policy"],
     )
+
+
+def next_runs(org: Org, timetable: Timetable, now: datetime) -> list[NextRun]:
+    """Each of ``org``'s jobs (in ``KIND_ORDER``) with its cron and next fire time after
+    ``now`` (None: off), for ``ar-sync schedule list`` and the demo."""
+    from ar_sync.views.runs import NextRun
+
+    rows = []
+    for kind in KIND_ORDER:
+        trigger = trigger_for(timetable, kind)
+        rows.append(NextRun(
+            org_id=org.org_id, org_name=org.name, timezone=org.timezone, kind=kind.value,
+            cron=timetable.cron(kind) or "off",
+            next_at=None if trigger is None else trigger.get_next_fire_time(None, now),
+        ))
+    return rows
 
 
 # --- the jobs ----------------------------------------------------------------------------------

@@ -116,9 +116,9 @@ def schedule_set(
 @schedule_app.command("list")
 def schedule_list(org: Annotated[str | None, ORG_OPTION] = None) -> None:
     """Every timetable with each job's next run, in the org's time and yours."""
-    from ar_sync.scheduler import KIND_ORDER, timetable_of, trigger_for
+    from ar_sync.scheduler import next_runs, timetable_of
     from ar_sync.store.schedules import load_schedules
-    from ar_sync.views.runs import NextRun, schedule_table
+    from ar_sync.views.runs import schedule_tables
 
     now = utc_now()
     orgs = {chosen.org_id: chosen for chosen in _selected_orgs(org)}
@@ -127,18 +127,13 @@ def schedule_list(org: Annotated[str | None, ORG_OPTION] = None) -> None:
     if not stored:
         _say("no org has a timetable: `ar-sync schedule set ORG` adds one")
         return
-    rows = []
-    for row in stored:
-        chosen = orgs[row["org_id"]]
-        timetable = timetable_of(chosen, row)
-        for kind in KIND_ORDER:
-            trigger = trigger_for(timetable, kind)
-            rows.append(NextRun(
-                org_id=chosen.org_id, org_name=chosen.name, timezone=chosen.timezone,
-                kind=kind.value, cron=timetable.cron(kind) or "off",
-                next_at=None if trigger is None else trigger.get_next_fire_time(None, now),
-            ))
-    stdout.print(schedule_table(rows, now.astimezone().tzinfo))
+    rows = [
+        run
+        for row in stored
+        for run in next_runs(orgs[row["org_id"]], timetable_of(orgs[row["org_id"]], row), now)
+    ]
+    for table in schedule_tables(rows, now.astimezone().tzinfo):
+        stdout.print(table)
 
 
 @schedule_app.command("remove")

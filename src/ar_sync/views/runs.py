@@ -99,14 +99,18 @@ def _stamp(moment: datetime | None, zone: Any) -> str:
     return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def schedule_table(rows: Sequence[NextRun], user_zone: Any) -> Table:
-    """One table: org, job, cron, next run in the org's time and in the user's."""
+def schedule_tables(rows: Sequence[NextRun], user_zone: Any) -> list[Table]:
+    """One table per org (titled with its name and timezone, in the order of ``rows``): job,
+    cron, next run in the org's time and in the user's."""
     from zoneinfo import ZoneInfo
 
-    table = new_table("schedule", gap=1)
-    for title in ("Org", "Job", "When (org's time)", "Next (org's time)", "Next (yours)"):
-        table.add_column(title, no_wrap=title != "Org", overflow="fold")
+    tables: dict[str, Table] = {}
     for row in rows:
-        table.add_row(row.org_name, row.kind, row.cron,
-                      _stamp(row.next_at, ZoneInfo(row.timezone)), _stamp(row.next_at, user_zone))
-    return table
+        table = tables.get(row.org_id)
+        if table is None:
+            table = tables[row.org_id] = new_table(f"{row.org_name} ({row.timezone})", gap=1)
+            for title in ("Job", "When (org's time)", "Next (org's time)", "Next (yours)"):
+                table.add_column(title, no_wrap=True)
+        table.add_row(row.kind, row.cron, _stamp(row.next_at, ZoneInfo(row.timezone)),
+                      _stamp(row.next_at, user_zone))
+    return list(tables.values())
