@@ -27,6 +27,7 @@ from ar_sync.push.run import CrashHook, PushResult, perform_pending
 
 if TYPE_CHECKING:
     from ar_sync.collect.policy import Policy
+    from ar_sync.connector import LedgerWriter
     from ar_sync.push.mail import Mailer
     from ar_sync.settings import Settings
     from ar_sync.store import Store
@@ -66,6 +67,20 @@ def open_mailer(settings: Settings, *, store: Store | None = None) -> Mailer | N
     return Mailer(config, password, timeout=settings.timeouts.read)
 
 
+def open_org_writer(store: Store, settings: Settings, org: Org, *, paced: bool) -> LedgerWriter:
+    """``org``'s ledger writer, its calls bounded by the settings' timeouts and paced to the
+    ledger's rate limits (``paced`` False: not paced, for a sandbox run with its limits
+    lifted). The caller closes it."""
+    from ar_sync.connect.orgs import vault_for
+    from ar_sync.connector import load_plugin
+    from ar_sync.sync.pacing import UNPACED
+
+    return load_plugin(org.platform).open_writer(
+        org, vault_for(org, settings, store=store), timeouts=settings.timeouts,
+        limits=None if paced else UNPACED,
+    )
+
+
 def remind_org(
     store: Store,
     settings: Settings,
@@ -93,17 +108,10 @@ def remind_org(
     if not apply:
         return RemindResult(org=org, plan=plan_org(store, org_id, chosen, as_of=day, now=now()))
 
-    from ar_sync.connect.orgs import vault_for
-    from ar_sync.connector import load_plugin
     from ar_sync.store.locks import run_lock
 
     mailer = open_mailer(settings, store=store)
-    from ar_sync.sync.pacing import UNPACED
-
-    writer = load_plugin(org.platform).open_writer(
-        org, vault_for(org, settings, store=store), timeouts=settings.timeouts,
-        limits=None if paced else UNPACED,
-    )
+    writer = open_org_writer(store, settings, org, paced=paced)
     crash = CrashHook.from_env()
     try:
         with run_lock(store, org.org_id, now=now, label=f"{org.name} ({org.org_id})"):

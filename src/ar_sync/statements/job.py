@@ -183,13 +183,10 @@ def _send(
     result: StatementsResult, *, email: bool, now: Callable[[], datetime],
     echo: Callable[[str], None] | None, paced: bool,
 ) -> None:
-    from ar_sync.connect.orgs import vault_for
-    from ar_sync.connector import load_plugin
-    from ar_sync.push.job import open_mailer
+    from ar_sync.push.job import open_mailer, open_org_writer
     from ar_sync.push.mail import config_file
     from ar_sync.push.outbox import enqueue_statement
     from ar_sync.store.locks import run_lock
-    from ar_sync.sync.pacing import UNPACED
 
     mailer = open_mailer(settings, store=store)
     if email and mailer is None:
@@ -197,10 +194,7 @@ def _send(
             f"[statements] email = true but {config_file(settings.home)} has no [smtp] table "
             "(host, port, security, sender); add one, or set email = false"
         )
-    writer = load_plugin(org.platform).open_writer(
-        org, vault_for(org, settings, store=store), timeouts=settings.timeouts,
-        limits=None if paced else UNPACED,
-    )
+    writer = open_org_writer(store, settings, org, paced=paced)
     crash = CrashHook.from_env()
     try:
         with run_lock(store, org.org_id, now=now, label=f"{org.name} ({org.org_id})"):

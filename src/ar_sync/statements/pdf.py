@@ -8,7 +8,7 @@ balance, days overdue); unapplied credits; the aging summary per currency (Curre
 
 Amounts are each document's own currency with its minor unit and thousands grouped
 (``1,234.50``); a credit in the aging row is negative. The fonts are the DejaVu Sans the
-evidence pack embeds (``ar_sync.views.evidence.FONTS``: Latin, Greek and Cyrillic names
+evidence pack embeds (``ar_sync.views.pdf_document.FONTS``: Latin, Greek and Cyrillic names
 print). The PDF's creation date is the statement date at 00:00 UTC and its file id is a hash
 of its content (fpdf2's default), so rendering a statement again (a retry after a crash)
 gives the same bytes.
@@ -16,13 +16,12 @@ gives the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from ar_sync.money import format_amount
 from ar_sync.statements.data import Statement, money
-from ar_sync.views.evidence import FONT, FONTS
+from ar_sync.views.pdf_document import FONT, PdfDocument
 
 BUCKET_LABELS = {"current": "Current"}
 SCHEME_LABELS = {
@@ -38,39 +37,9 @@ def _amount(value: Decimal, currency: str) -> str:
 
 def render_statement(statement: Statement) -> bytes:
     """The statement's PDF (the module docstring says what it holds)."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
-    pdf = FPDF(format="A4")
-    pdf.set_creation_date(datetime.combine(statement.statement_date, time(), tzinfo=UTC))
-    pdf.set_title(f"Statement of account: {statement.customer_name}")
-    pdf.set_author(statement.org_name)
-    pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    bold = FontFace(emphasis="BOLD")
-
-    def heading(text: str, size: int = 12) -> None:
-        pdf.ln(3)
-        pdf.set_font(FONT, "B", size)
-        pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 9)
-
-    def line(text: str) -> None:
-        pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-
-    def table(widths: Sequence[int], header: Sequence[str], rows: Sequence[Sequence[str]],
-              align: Sequence[str]) -> None:
-        if not rows:
-            line("None.")
-            return
-        with pdf.table(col_widths=tuple(widths), text_align=tuple(align), headings_style=bold,
-                       line_height=5, first_row_as_headings=True) as grid:
-            for values in (header, *rows):
-                row = grid.row()
-                for value in values:
-                    row.cell(value)
+    doc = PdfDocument(title=f"Statement of account: {statement.customer_name}", author=statement.org_name,
+                      created=datetime.combine(statement.statement_date, time(), tzinfo=UTC))
+    pdf, heading, line, table = doc.pdf, doc.heading, doc.line, doc.table
 
     heading("Statement of account", 16)
     line(f"Statement date: {statement.statement_date.isoformat()}")
@@ -139,4 +108,4 @@ def render_statement(statement: Statement) -> bytes:
     if statement.payment_instructions:
         heading("How to pay")
         line(statement.payment_instructions)
-    return bytes(pdf.output())
+    return doc.output()

@@ -43,9 +43,7 @@ from ar_sync.domain import (
 from ar_sync.errors import ConfigError
 from ar_sync.journal import HoldRecord, channel_label, hold_records, promise_status
 from ar_sync.money import ZERO, format_amount
-
-FONTS = Path(__file__).parent / "fonts"
-FONT = "DejaVu"
+from ar_sync.views.pdf_document import PdfDocument
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,39 +146,9 @@ def _hold_line(record: HoldRecord) -> list[str]:
 
 def render_pdf(pack: Evidence) -> bytes:
     """The PDF summary (the module docstring says what it holds)."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
-    pdf = FPDF(format="A4")
-    pdf.set_creation_date(pack.generated_at)
-    pdf.set_title(f"Collection evidence: {pack.customer.name}")
-    pdf.set_author(pack.org.name)
-    pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    bold = FontFace(emphasis="BOLD")
-
-    def heading(text: str, size: int = 12) -> None:
-        pdf.ln(3)
-        pdf.set_font(FONT, "B", size)
-        pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 9)
-
-    def line(text: str) -> None:
-        pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-
-    def table(widths: Sequence[int], header: Sequence[str], rows: Sequence[Sequence[str]],
-              align: Sequence[str]) -> None:
-        if not rows:
-            line("None.")
-            return
-        with pdf.table(col_widths=tuple(widths), text_align=tuple(align), headings_style=bold,
-                       line_height=5, first_row_as_headings=True) as grid:
-            for values in (header, *rows):
-                row = grid.row()
-                for value in values:
-                    row.cell(value)
+    doc = PdfDocument(title=f"Collection evidence: {pack.customer.name}", author=pack.org.name,
+                      created=pack.generated_at)
+    heading, line, table = doc.heading, doc.line, doc.table
 
     heading(f"Collection evidence: {pack.customer.name}", 15)
     line(f"Creditor: {pack.org.name} ({pack.org.org_id})")
@@ -243,7 +211,7 @@ def render_pdf(pack: Evidence) -> bytes:
         [[e.day.isoformat(), e.text] for e in _contacts(pack, frozenset({JournalKind.STATEMENT}))],
         ("LEFT", "LEFT"),
     )
-    return bytes(pdf.output())
+    return doc.output()
 
 
 def _with_invoices(entry: JournalEntry) -> str:
