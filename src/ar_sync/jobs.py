@@ -61,7 +61,7 @@ from ar_sync.settings import Settings
 from ar_sync.store import Store
 from ar_sync.store.history import history_since
 from ar_sync.store.locks import run_lock
-from ar_sync.store.orgs import get_org, list_orgs, save_org
+from ar_sync.store.orgs import get_org, list_orgs, require_org, save_org
 from ar_sync.store.receivables import customer_names
 from ar_sync.store.records import load_customers
 from ar_sync.store.runs import RunStatus, last_sync_run
@@ -146,7 +146,7 @@ def sync_org(
     every open document; the daily open-set re-read follows ``settings.open_set_every``.
     """
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
     with _connector(org, settings, store, connector) as opened:
         if on_retry is not None:
             opened.stats.on_retry = on_retry
@@ -197,7 +197,7 @@ def snapshot_org(store: Store, org_id: str, *, now: datetime) -> OrgAging:
     """Store the default aging (days, due date) of ``org_id`` for its today, the calendar day
     of ``now`` in the org's timezone, replacing that day's; returns it."""
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
         aging = aging_for(tx, org, as_of=local_date(now, org.timezone))
     with store.transaction() as tx:
         save_snapshot(tx, org.org_id, aging.report, created_at=now)
@@ -225,7 +225,7 @@ def age_org(
     without history) the synced books are aged as they are now: refused when never synced, and
     a day before the latest sync is refused saying how to get history."""
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
         day = _day(org, as_of, now)
         past = now is not None and day < local_date(now, org.timezone)
         if now is None or not past or history_since(tx, org.org_id) is None:
@@ -310,7 +310,7 @@ def reconcile_org(
     history and refused as ``age_org`` refuses it. Reads the ledger; changes nothing."""
     aging = age_org(store, org_id, as_of=as_of, now=now)
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
         named = [match_customer(load_customers(tx, org_id), query).customer_id
                  for query in customers]
     with _connector(org, settings, store, connector) as opened:
@@ -357,7 +357,7 @@ def customer_measures_org(
     the org's history (``ar_sync.aging.history.org_customer_measures``); ``ConfigError``
     without history or before it."""
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
         return org_customer_measures(tx, org, as_of=_day(org, as_of, now))
 
 
@@ -368,18 +368,11 @@ def month_measures_org(
     today at ``now``, oldest first, inside its history
     (``ar_sync.aging.history.org_month_measures``); ``ConfigError`` without history."""
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
         return org_month_measures(tx, org, today=local_date(now, org.timezone), months=months)
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _stored_org(tx: Connection, org_id: str) -> Org:
-    org = get_org(tx, org_id)
-    if org is None:
-        raise ConfigError(f"unknown org {org_id!r}: `ar-sync orgs` lists the connected ones")
-    return org
 
 
 def _day(org: Org, as_of: date | None, now: datetime | None) -> date:
@@ -458,7 +451,7 @@ def estimate_backfill(
     """Count, without reading any document, what ``backfill_org`` from ``since`` would read:
     one counting call per document stream. ``ConfigError`` for a date after the org's today."""
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
     _check_since(org, since, now)
     with _connector(org, settings, store, connector) as opened:
         before = opened.stats.total
@@ -493,7 +486,7 @@ def backfill_org(
     sync. ``ConfigError`` for a date after the org's today, or an org never synced (the
     history is complete only beside the open documents a sync reads)."""
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
         synced = last_sync_run(tx, org_id) is not None
     _check_since(org, since, now())
     if not synced:  # the history is complete only beside the open documents a sync reads

@@ -263,11 +263,11 @@ def _sync(runtime: Runtime, org_id: str, run: RunLog) -> None:
     if not runtime.paced:
         from ar_sync.connect.orgs import vault_for
         from ar_sync.connector import load_plugin
-        from ar_sync.jobs import _stored_org
+        from ar_sync.store.orgs import require_org
         from ar_sync.sync.pacing import UNPACED
 
         with runtime.store.reading() as tx:
-            org = _stored_org(tx, org_id)
+            org = require_org(tx, org_id)
         connector = load_plugin(org.platform).open(
             org, vault_for(org, runtime.settings, store=runtime.store),
             timeouts=runtime.settings.timeouts, limits=UNPACED,

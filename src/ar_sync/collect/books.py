@@ -119,12 +119,12 @@ def plan_org(
 ) -> OrgPlan:
     """``org_id``'s plan for ``as_of`` (None: its today at ``now``); see the module doc."""
     from ar_sync.aging.snapshots import check_as_of
-    from ar_sync.jobs import _stored_org
     from ar_sync.journal import PLANNING_KINDS, holds_for_planning
     from ar_sync.store.journal import load_journal
+    from ar_sync.store.orgs import require_org
 
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
         today = local_date(now, org.timezone)
         day = as_of if as_of is not None else today
         check_as_of(tx, org, day)

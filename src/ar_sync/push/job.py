@@ -99,12 +99,12 @@ def remind_org(
     False: the writes are not paced to the ledger's rate limits (only for a sandbox run with
     its limits lifted, as the demo's)."""
     from ar_sync.collect.books import plan_org
-    from ar_sync.jobs import _stored_org
+    from ar_sync.store.orgs import require_org
 
     chosen, policy_dir = load_policy_arg(policy)
     day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
     if not apply:
         return RemindResult(org=org, plan=plan_org(store, org_id, chosen, as_of=day, now=now()))
 

@@ -156,14 +156,14 @@ def statements_org(
     one (id or exact name); ``paced`` False: writes not paced (a sandbox with its limits
     lifted, as the demo's)."""
     from ar_sync.clock import local_date
-    from ar_sync.jobs import _stored_org
     from ar_sync.push.mail import config_file
     from ar_sync.statements.config import load_statements_config
     from ar_sync.statements.pdf import render_statement
+    from ar_sync.store.orgs import require_org
 
     config = load_statements_config(config_file(settings.home))
     with store.reading() as tx:
-        org = _stored_org(tx, org_id)
+        org = require_org(tx, org_id)
     day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
     day = day or local_date(now(), org.timezone)
     statements = load_statements(store, org, day, policy=policy,

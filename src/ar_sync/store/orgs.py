@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from ar_sync.domain import Org
+from ar_sync.errors import ConfigError
 from ar_sync.store.bulk import insert
 from ar_sync.store.tables import orgs
 
@@ -58,6 +59,14 @@ def get_org(tx: Connection, org_id: str) -> Org | None:
     """The org stored under ``org_id``, or None."""
     row = tx.execute(select(orgs).where(orgs.c.org_id == org_id)).first()
     return _org(row) if row is not None else None
+
+
+def require_org(tx: Connection, org_id: str) -> Org:
+    """The stored org ``org_id``; ``ConfigError`` naming it when there is none."""
+    org = get_org(tx, org_id)
+    if org is None:
+        raise ConfigError(f"unknown org {org_id!r}: `ar-sync orgs` lists the connected ones")
+    return org
 
 
 def delete_org(tx: Connection, org_id: str) -> bool:
