@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,16 @@ import pytest
 
 from ar_sync.collect.calendar import public_holidays
 from ar_sync.connector import CUSTOMER_NOTE, INVOICE_EMAIL, INVOICE_NOTE, write_marker
-from ar_sync.domain import JournalKind
+from ar_sync.domain import (
+    Action,
+    Channel,
+    JournalKind,
+    Org,
+    PlannedInvoice,
+    Segment,
+    Stage,
+    Tone,
+)
 from ar_sync.push.mail import message_id
 from ar_sync.push.outbox import Outboxed, load_action, step_key
 from ar_sync.settings import load_settings
@@ -150,3 +160,37 @@ def sent_emails(mail: MailServer) -> Counter[tuple[str, str]]:
 
 def marker_of(action: Outboxed, step: str) -> str:
     return write_marker(step_key(action.key, step))
+
+
+class Rendered:
+    """Fixed messages for an action stored by hand (what ``collect.templates.render`` gives)."""
+
+    subject = "Invoices overdue"
+    body = "Dear customer, please pay."
+    note = "Reminder sent"
+    letter: str | None = "Letter before action"
+    task: str | None = None
+
+
+def one_invoice_action(
+    ledger: Ledger, org: Org, *, stage: Stage, tone: Tone, channels: tuple[Channel, ...],
+    days_overdue: int, email: str | None = None,
+) -> tuple[Action, Any]:
+    """An action for the ledger's emailable open invoice alone (a customer named "Bay",
+    planned for 2025-03-01, its key as the planner makes it) and that invoice."""
+    state = ledger.state()
+    emailable = ledger.driver.emailable_invoice(state)
+    (inv,) = [i for i in ledger.driver.open_invoices(state) if i.invoice_id == emailable]
+    day = date(2025, 3, 1)
+    action = Action(
+        org_id=org.org_id, customer_id=inv.customer_id, customer="Bay", email=email,
+        segment=Segment.STANDARD, stage=stage, tone=tone, channels=channels,
+        invoices=(PlannedInvoice(invoice_id=inv.invoice_id, number=inv.number,
+                                 issue_date=inv.issued, due_date=inv.issued + timedelta(days=20),
+                                 days_overdue=days_overdue, amount_due=inv.balance,
+                                 currency=inv.currency, interest=Decimal("0.00"),
+                                 fee=Decimal("0.00")),),
+        total_due=inv.base_balance, base_currency="NZD", as_of=day,
+        key=f"remind:{org.org_id}:{inv.customer_id}:{stage.value}:{day}",
+    )
+    return action, inv

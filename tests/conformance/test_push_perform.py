@@ -4,29 +4,26 @@ row while the action goes on."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 
 from ar_sync.clock import utc_now
 from ar_sync.connect.orgs import vault_for
 from ar_sync.connector import CUSTOMER_NOTE, INVOICE_EMAIL, INVOICE_NOTE, load_plugin
-from ar_sync.domain import Action, Channel, JournalKind, PlannedInvoice, Segment, Stage, Tone
+from ar_sync.domain import Channel, JournalKind, Stage, Tone
 from ar_sync.push.mail import Mailer, load_smtp_config
 from ar_sync.push.outbox import enqueue, load_action, set_step
 from ar_sync.push.run import PushResult, perform_pending
 from ar_sync.settings import load_settings
 from ar_sync.store import Store
 from ar_sync.store.journal import load_journal
-from tests.conformance.push_helpers import TINY, landed_writes, mail  # noqa: F401
+from tests.conformance.push_helpers import (  # noqa: F401  (mail: a fixture)
+    TINY,
+    Rendered,
+    landed_writes,
+    mail,
+    one_invoice_action,
+)
 from tests.conformance.support import connect, stored_org
-
-
-class Rendered:
-    subject = "Invoices overdue"
-    body = "Dear customer, please pay."
-    note = "Reminder sent"
-    letter = "Letter before action"
-    task = None
 
 
 def test_one_action_lands_every_write_once(cli, start_ledger, mail, ar_home):
@@ -34,21 +31,11 @@ def test_one_action_lands_every_write_once(cli, start_ledger, mail, ar_home):
     connect(cli, ledger)
     ledger.control.reset_calls()
     config = load_smtp_config(mail.write_config(ar_home, imap=False))
-    state = ledger.state()
-    emailable = ledger.driver.emailable_invoice(state)
-    (inv,) = [i for i in ledger.driver.open_invoices(state) if i.invoice_id == emailable]
     org = stored_org(ledger.org_id)
-    day = date(2025, 3, 1)
-    action = Action(
-        org_id=org.org_id, customer_id=inv.customer_id, customer="Bay", email="ap@bay.example",
-        segment=Segment.STANDARD, stage=Stage.FINAL, tone=Tone.FORMAL,
+    action, inv = one_invoice_action(
+        ledger, org, stage=Stage.FINAL, tone=Tone.FORMAL,
         channels=(Channel.LEDGER_NOTE, Channel.LEDGER_EMAIL, Channel.EMAIL, Channel.LETTER),
-        invoices=(PlannedInvoice(invoice_id=inv.invoice_id, number=inv.number,
-                                 issue_date=inv.issued, due_date=inv.issued + timedelta(days=20),
-                                 days_overdue=30, amount_due=inv.balance, currency=inv.currency,
-                                 interest=Decimal("0.00"), fee=Decimal("0.00")),),
-        total_due=inv.base_balance, base_currency="NZD", as_of=day,
-        key=f"remind:{org.org_id}:{inv.customer_id}:final:{day}",
+        days_overdue=30, email="ap@bay.example",
     )
     settings = load_settings(None)
     with Store(settings.db_url) as store:
@@ -98,21 +85,11 @@ def test_a_crash_left_ledger_email_beyond_the_key_window_is_unknown_and_not_rese
     ledger = start_ledger(**TINY)
     connect(cli, ledger)
     ledger.control.reset_calls()
-    state = ledger.state()
-    emailable = ledger.driver.emailable_invoice(state)
-    (inv,) = [i for i in ledger.driver.open_invoices(state) if i.invoice_id == emailable]
     org = stored_org(ledger.org_id)
-    day = date(2025, 3, 1)
-    action = Action(
-        org_id=org.org_id, customer_id=inv.customer_id, customer="Bay", email=None,
-        segment=Segment.STANDARD, stage=Stage.FIRM, tone=Tone.FIRM,
+    action, inv = one_invoice_action(
+        ledger, org, stage=Stage.FIRM, tone=Tone.FIRM,
         channels=(Channel.LEDGER_NOTE, Channel.LEDGER_EMAIL),
-        invoices=(PlannedInvoice(invoice_id=inv.invoice_id, number=inv.number,
-                                 issue_date=inv.issued, due_date=inv.issued + timedelta(days=20),
-                                 days_overdue=14, amount_due=inv.balance, currency=inv.currency,
-                                 interest=Decimal("0.00"), fee=Decimal("0.00")),),
-        total_due=inv.base_balance, base_currency="NZD", as_of=day,
-        key=f"remind:{org.org_id}:{inv.customer_id}:firm:{day}",
+        days_overdue=14,
     )
     settings = load_settings(None)
     started = utc_now() - timedelta(minutes=10)

@@ -5,48 +5,29 @@ unknown and is never repeated either."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 from ar_sync.clock import utc_now
 from ar_sync.connect.orgs import vault_for
 from ar_sync.connector import INVOICE_EMAIL, load_plugin
-from ar_sync.domain import Action, Channel, JournalKind, PlannedInvoice, Segment, Stage, Tone
+from ar_sync.domain import Channel, JournalKind, Stage, Tone
 from ar_sync.push.outbox import enqueue, load_action, set_step
 from ar_sync.push.run import perform_pending
 from ar_sync.settings import load_settings
 from ar_sync.store import Store
 from ar_sync.store.journal import load_journal
-from tests.conformance.push_helpers import TINY
+from tests.conformance.push_helpers import TINY, Rendered, one_invoice_action
 from tests.conformance.support import connect, stored_org
-
-
-class Rendered:
-    subject = "Invoices overdue"
-    body = "Dear customer, please pay."
-    note = "Reminder sent"
-    letter = None
-    task = None
 
 
 def test_an_email_that_landed_before_the_crash_is_sent_once(cli, start_ledger, ar_home):
     ledger = start_ledger(**TINY)
     connect(cli, ledger)
-    state = ledger.state()
-    emailable = ledger.driver.emailable_invoice(state)
-    (inv,) = [i for i in ledger.driver.open_invoices(state) if i.invoice_id == emailable]
     org = stored_org(ledger.org_id)
-    day = date(2025, 3, 1)
-    action = Action(
-        org_id=org.org_id, customer_id=inv.customer_id, customer="Bay", email=None,
-        segment=Segment.STANDARD, stage=Stage.FIRM, tone=Tone.FIRM,
+    action, inv = one_invoice_action(
+        ledger, org, stage=Stage.FIRM, tone=Tone.FIRM,
         channels=(Channel.LEDGER_EMAIL,),
-        invoices=(PlannedInvoice(invoice_id=inv.invoice_id, number=inv.number,
-                                 issue_date=inv.issued, due_date=inv.issued + timedelta(days=20),
-                                 days_overdue=14, amount_due=inv.balance, currency=inv.currency,
-                                 interest=Decimal("0.00"), fee=Decimal("0.00")),),
-        total_due=inv.base_balance, base_currency="NZD", as_of=day,
-        key=f"remind:{org.org_id}:{inv.customer_id}:firm:{day}",
+        days_overdue=14,
     )
     step = f"ledger_email:{inv.invoice_id}"
     settings = load_settings(None)
