@@ -324,6 +324,9 @@ class RealmBooks:
             record = copy.deepcopy(current)
             record["BillEmail"] = {"Address": address}
             record["EmailStatus"] = "EmailSent"
+            # The sent invoice carries EmailStatus "EmailSent" and DeliveryInfo with the time
+            # (../shared/notes/quickbooks-api.md §4.4: Intuit's send endpoint, QBRUBY
+            # invoice_send.xml); the writer settles a crash-left email by this time.
             record["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": stamp}
             key = ("Invoice", invoice_id)
             return self._apply(self._customer_of(current), {key: record}, stamp)[key], address
