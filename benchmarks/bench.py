@@ -1,7 +1,12 @@
 """``make bench``: start-up time of the ``ar-sync`` command, full and no-change syncs of large
 Xero and QuickBooks sandboxes, at 20,000 open invoices and at scale (100,000 and 50,000) under
 the ledgers' real rate limits, a 12-month backfill of the 20,000-invoice company, how fast a
-sandbox generates and serves a large company, and aging speed.
+sandbox generates and serves a large company, aging speed, planning, and (section ``day``,
+``benchmarks/day.py``) a simulated day of ``ar-sync serve`` for ``--day-orgs`` orgs (default
+1,000, half Xero tenants and half QuickBooks realms in two sandboxes with the real limits):
+wall time, API calls by ledger and endpoint, 429s, the scheduler's peak memory, runs by kind
+and outcome, and per org its busiest minute window and its day's calls against its ledger's
+limits.
 
 Prints figures only, each next to its target where one is set; nothing here passes or fails
 (tests check what is generated and served, never how fast: a busy machine is not a bug). Each
@@ -23,7 +28,8 @@ one window, is simply the serving time: what is left over it is the client's).
 
     python benchmarks/bench.py [--invoices 20000] [--customers 2000] [--scale 100000 --scale
         50000] [--age-items 1000000] [--platform xero --platform quickbooks] [--startup-runs 5]
-        [--plan-invoices 100000] [--skip startup|sync|scale|backfill|sandbox|aging|plan ...]
+        [--plan-invoices 100000] [--day-orgs 1000]
+        [--skip startup|sync|scale|backfill|sandbox|aging|plan|day ...]
 
 A full run takes about a quarter of an hour (most of it the scale syncs paced at 60 calls a
 minute); ``--skip scale`` leaves them out, ``--scale 50000`` runs only that size.
@@ -422,7 +428,7 @@ def bench_aging(count: int) -> None:
           f"({count / seconds:,.0f} items/s); total {report.total}")
 
 
-SECTIONS = ("startup", "sync", "scale", "backfill", "sandbox", "aging", "plan")
+SECTIONS = ("startup", "sync", "scale", "backfill", "sandbox", "aging", "plan", "day")
 
 # What a user types, each with its target: (arguments, target in seconds).
 STARTUP_COMMANDS = ((["--help"], 0.5), (["version"], 0.5), (["orgs"], 1.0))
@@ -521,6 +527,8 @@ def main() -> None:
     parser.add_argument("--scale", type=int, action="append",
                         help="open invoices of a sync at scale (repeatable; default: 100000 and "
                              "50000), with a customer per 50 invoices")
+    parser.add_argument("--day-orgs", type=int, default=1000,
+                        help="orgs in the simulated day of `ar-sync serve` (section day)")
     parser.add_argument("--skip", action="append", default=[], choices=SECTIONS,
                         help="leave a section out (repeatable)")
     args = parser.parse_args()
@@ -545,6 +553,10 @@ def main() -> None:
         bench_aging_columns(args.age_items, 100_000)
     if "plan" not in args.skip:
         bench_plan(args.plan_invoices)
+    if "day" not in args.skip:
+        from day import bench_day  # benchmarks/day.py
+
+        bench_day(args.day_orgs)
 
 
 def bench_plan(invoices: int) -> None:

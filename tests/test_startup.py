@@ -66,6 +66,9 @@ def test_help_and_version_load_no_store(ar_home: Path) -> None:
     code, out, loaded = _start("version")
     assert (code, out) == (0, f"{__version__}\n")
     assert loaded & (SDKS | SANDBOX | VAULTS | STORE | {"ar_sync.settings"}) == set()
+    # answered before typer builds the commands: no option coercion (pydantic), no plugin
+    # registry (importlib.metadata, read for the help texts naming the platforms)
+    assert loaded & {"pydantic", "ar_sync.connector"} == set()
     assert not ar_home.exists()  # version reads no settings and writes no log
 
 

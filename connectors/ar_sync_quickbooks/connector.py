@@ -67,8 +67,11 @@ def _positive(field: str) -> Callable[[Json], bool]:
     mapper sees the row and reports it)."""
 
     def test(row: Json) -> bool:
+        value = row.get(field)
         try:
-            return Decimal(str(row.get(field) or 0)) > 0
+            if value.__class__ is Decimal:  # as parsed: no need to go through its text
+                return value > 0
+            return Decimal(str(value or 0)) > 0
         except ArithmeticError:
             return True
 
@@ -325,13 +328,12 @@ class QuickBooksConnector:
     ) -> tuple[list[Record], list[DataError]]:
         records: list[Record] = []
         skipped: list[DataError] = []
+        mapper, org_id, base_currency = spec.map, self.org.org_id, self.org.base_currency
         for row in rows:
-            record_id = str(row.get("Id", "?"))
             try:
-                records.append(
-                    spec.map(row, org_id=self.org.org_id, base_currency=self.org.base_currency)
-                )
+                records.append(mapper(row, org_id=org_id, base_currency=base_currency))
             except (DataError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                record_id = str(row.get("Id", "?"))
                 skipped.append(DataError(f"{spec.entity} {record_id}: {exc}", record_id=record_id))
         return records, skipped
 

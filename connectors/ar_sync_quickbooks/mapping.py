@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -72,13 +73,19 @@ def _required(entity: Json, field: str, record_id: str) -> Any:
 def _ref(entity: Json, field: str, record_id: str) -> str:
     """The ``value`` of a reference such as ``CustomerRef: {"value": "1", "name": ...}``."""
     ref = _required(entity, field, record_id)
-    value = ref.get("value") if isinstance(ref, Mapping) else None
+    value = ref.get("value") if ref.__class__ is dict or isinstance(ref, Mapping) else None
     if value in (None, ""):
         raise DataError(f"{field} has no value", record_id=record_id)
     return str(value)
 
 
 def _day(entity: Json, field: str, record_id: str) -> date:
+    text = entity.get(field)
+    if text.__class__ is str and text:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass  # refused below, with the field's name
     text = _required(entity, field, record_id)
     try:
         return date.fromisoformat(str(text))
@@ -97,6 +104,8 @@ def _amount(
     """``entity[field]`` as a ``Decimal`` the store can hold (at most ``places`` decimal places:
     QuickBooks allows 5 on a line amount, ar-sync stores 4); ``DataError`` otherwise."""
     value = entity.get(field)
+    if value.__class__ is Decimal and value.is_finite():  # the common case, as below
+        return check_storable(value, field, record_id=record_id, places=places)
     if value in (None, ""):
         if default is None:
             raise DataError(f"missing {field}", record_id=record_id)
@@ -118,14 +127,26 @@ def parse_instant(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)
+def _utc_instant(text: str) -> datetime:
+    """``parse_instant``, cached: a sync reads each record's ``LastUpdatedTime`` twice (its
+    page's watermark, then its mapping), a page of records apart."""
+    return parse_instant(text)
+
+
 def last_updated(entity: Json) -> datetime:
     """``MetaData.LastUpdatedTime`` in UTC; ``DataError`` when absent or unreadable."""
-    record_id = str(entity.get("Id", "?"))
     text = (entity.get("MetaData") or {}).get("LastUpdatedTime")
+    if text.__class__ is str and text:  # the common case; anything else is refused below
+        try:
+            return _utc_instant(text)
+        except ValueError:
+            pass
+    record_id = str(entity.get("Id", "?"))
     if not text:
         raise DataError("missing MetaData.LastUpdatedTime", record_id=record_id)
     try:
-        return parse_instant(str(text))
+        return _utc_instant(str(text))
     except ValueError:
         raise DataError(
             f"MetaData.LastUpdatedTime is not a timestamp: {text!r}", record_id=record_id
@@ -134,11 +155,17 @@ def last_updated(entity: Json) -> datetime:
 
 def _currency(entity: Json, base_currency: str) -> str:
     ref = entity.get("CurrencyRef")
-    value = ref.get("value") if isinstance(ref, Mapping) else None
+    value = ref.get("value") if ref.__class__ is dict or isinstance(ref, Mapping) else None
     return str(value) if value else base_currency
 
 
+_ONE = Decimal(1)
+
+
 def _rate(entity: Json, record_id: str) -> Decimal:
+    value = entity.get("ExchangeRate")
+    if value.__class__ is int and value == 1:  # a home-currency document: Decimal("1")
+        return _ONE
     rate = _amount(entity, "ExchangeRate", record_id, default=Decimal(1), places=RATE_PLACES)
     if rate <= 0:
         raise DataError(f"ExchangeRate must be positive, got {rate}", record_id=record_id)

@@ -90,6 +90,7 @@ _ALLOCATION_SOURCE = {
     CreditKind.PREPAYMENT: AllocationSource.PREPAYMENT,
 }
 
+_ZERO = Decimal(0)
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{2,4})?\)/")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -97,7 +98,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def ms_instant(text: Any) -> datetime | None:
     """``/Date(1518685950940+0000)/`` as an aware UTC datetime, exact to the millisecond;
     None when ``text`` is not in that form."""
-    match = _MS_DATE.fullmatch(text) if isinstance(text, str) else None
+    return _ms_instant(text) if isinstance(text, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _ms_instant(text: str) -> datetime | None:
+    """``ms_instant`` of a string, cached: a sync reads each record's ``UpdatedDateUTC`` twice
+    (its page's watermark, then its mapping), a page of records apart."""
+    match = _MS_DATE.fullmatch(text)
     if match is None:
         return None
     return _EPOCH + timedelta(milliseconds=int(match.group(1)))
@@ -253,15 +261,65 @@ def customer_from_xero(contact: Json, *, org_id: str, base_currency: str = "") -
 
 
 def invoice_from_xero(invoice: Json, *, org_id: str, base_currency: str) -> Invoice | None:
-    """A sales invoice, or None for anything that is not ``ACCREC``."""
-    record_id = _id(invoice, "InvoiceID", "invoice")
-    if _enum(invoice, "Type", _INVOICE_TYPES, record_id) != "ACCREC":
+    """A sales invoice, or None for anything that is not ``ACCREC``.
+
+    Called once per invoice of a sync, so each field's common form (a non-empty id, a known
+    status, a ``/Date(ms)/`` string, a ``Decimal`` amount, no payments) is taken inline and
+    anything else goes through the same helper as the other records, with its refusal."""
+    record_id = invoice.get("InvoiceID")
+    if record_id.__class__ is not str or not record_id:
+        record_id = _id(invoice, "InvoiceID", "invoice")
+    if invoice.get("Type") != "ACCREC":
+        _enum(invoice, "Type", _INVOICE_TYPES, record_id)  # refuses an unknown type
         return None
-    status = _status(invoice, _DOCUMENT_STATUSES, record_id)
-    issue_date = _day(invoice, "Date", record_id)
-    contact = _object(invoice, "Contact", record_id)
-    total = _amount(invoice, "Total", record_id, default=Decimal(0))
-    payments = tuple(
+    status = _STATUS.get(invoice.get("Status"))  # type: ignore[arg-type]
+    if status is None:
+        status = _status(invoice, _DOCUMENT_STATUSES, record_id)
+    text = invoice.get("Date")
+    issue_date = _ms_day(text) if text.__class__ is str else None
+    if issue_date is None:
+        issue_date = _day(invoice, "Date", record_id)
+    contact = invoice.get("Contact")
+    if contact.__class__ is not dict:
+        contact = _object(invoice, "Contact", record_id)
+    total = _amount(invoice, "Total", record_id, default=_ZERO)
+    payments = _payments(invoice, org_id, record_id) if invoice.get("Payments") else ()
+    customer_id = _contact_id(contact, record_id)
+    text = invoice.get("DueDate")
+    due_date = _ms_day(text) if text.__class__ is str else None
+    if due_date is None:
+        # A draft may have no due date yet; it is not aged, so its date stands in.
+        due_date = _optional_day(invoice, "DueDate", record_id) or issue_date
+    currency = invoice.get("CurrencyCode")
+    if currency not in _CURRENCIES:  # None or "" (the base currency), else refused
+        currency = _currency(invoice, base_currency, record_id)
+    rate = invoice.get("CurrencyRate")
+    due = invoice.get("AmountDue")
+    return Invoice(
+        org_id=org_id,
+        invoice_id=record_id,
+        customer_id=customer_id,
+        number=str(invoice.get("InvoiceNumber") or ""),
+        status=status,
+        issue_date=issue_date,
+        due_date=due_date,
+        currency=currency,
+        fx_rate=check_storable(rate, "CurrencyRate", record_id=record_id, places=RATE_PLACES)
+        if rate.__class__ is Decimal and rate
+        else _rate(invoice, record_id),
+        fx_quote=RateQuote.DOCUMENT_PER_BASE,
+        total=total,
+        amount_due=check_storable(due, "AmountDue", record_id=record_id)
+        if due.__class__ is Decimal
+        else _amount(invoice, "AmountDue", record_id, default=total),
+        updated_at=_instant(invoice, "UpdatedDateUTC", record_id),
+        payments=payments,
+    )
+
+
+def _payments(invoice: Json, org_id: str, record_id: str) -> tuple[Allocation, ...]:
+    """An invoice's ``Payments`` as its payment allocations (deleted ones left out)."""
+    return tuple(
         Allocation(
             org_id=org_id,
             allocation_id=str(payment["PaymentID"]),
@@ -274,23 +332,6 @@ def invoice_from_xero(invoice: Json, *, org_id: str, base_currency: str) -> Invo
         for payment in _list(invoice, "Payments", record_id)
         if payment.get("PaymentID")
         and _enum(payment, "Status", _PAYMENT_STATUSES, record_id) != "DELETED"
-    )
-    return Invoice(
-        org_id=org_id,
-        invoice_id=record_id,
-        customer_id=_contact_id(contact, record_id),
-        number=str(invoice.get("InvoiceNumber") or ""),
-        status=status,
-        issue_date=issue_date,
-        # A draft may have no due date yet; it is not aged, so its date stands in.
-        due_date=_optional_day(invoice, "DueDate", record_id) or issue_date,
-        currency=_currency(invoice, base_currency, record_id),
-        fx_rate=_rate(invoice, record_id),
-        fx_quote=RateQuote.DOCUMENT_PER_BASE,
-        total=total,
-        amount_due=_amount(invoice, "AmountDue", record_id, default=total),
-        updated_at=_instant(invoice, "UpdatedDateUTC", record_id),
-        payments=payments,
     )
 
 

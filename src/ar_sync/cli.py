@@ -8,9 +8,12 @@ secrets masked) and exit status 1. The clock is read here and passed down; nothi
 it.
 
 Start-up is kept short (``ar-sync --help`` and ``ar-sync version`` import no store, no SDK):
-what a command needs is imported inside it, and only what option signatures and help texts
-use is imported here (the ``Basis``/``Scheme`` enums, the installed platforms' names, which
-loads no plugin, the reconciliation's default sample). ``tests/test_startup.py`` holds the line.
+what a command needs is imported inside it, and only what option signatures and defaults use
+is imported here (the ``Basis``/``Scheme`` enums, the reconciliation's default sample). The
+installed platforms' names in two help texts are read (``importlib.metadata``, which loads no
+plugin) only when typer builds the commands, from their annotations. ``ar-sync version`` alone
+is answered before typer builds any command (typer's option coercion imports pydantic).
+``tests/test_startup.py`` holds the line.
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ except ImportError:  # pragma: no cover - older typer
 from ar_sync import __version__
 from ar_sync.aging.reconcile import DEFAULT_SAMPLE  # an option's default
 from ar_sync.clock import local_date, utc_now
-from ar_sync.connector import ConnectOptions, available_platforms, load_plugin
 from ar_sync.domain import Basis, Scheme  # option types
 from ar_sync.errors import ArSyncError, ConfigError, RetriableSourceError
 from ar_sync.logs import configure_logging, loggable_command
@@ -196,12 +198,20 @@ def _each_org(query: str | None, what: str, job: Any) -> list[Any]:
     return answered
 
 
+def _platform_names() -> str:
+    """``quickbooks, xero``: the installed ledger plugins, for help texts. Called from option
+    annotations, which typer evaluates when it builds the commands (not at import)."""
+    from ar_sync.connector import available_platforms
+
+    return ", ".join(available_platforms())
+
+
 # -- connect / orgs ---------------------------------------------------------------------------
 
 
 @app.command()
 def connect(
-    platform: Annotated[str, typer.Argument(help="The ledger: " + ", ".join(available_platforms()))],
+    platform: Annotated[str, typer.Argument(help="The ledger: " + _platform_names())],
     sandbox: Annotated[
         str | None,
         typer.Option(
@@ -252,6 +262,7 @@ def connect(
 ) -> None:
     """Authorize ar-sync to read a ledger; every organisation granted becomes an org."""
     from ar_sync.connect.oauth import check_sandbox_url, client_credentials
+    from ar_sync.connector import ConnectOptions, load_plugin
     from ar_sync.jobs import connect as connect_job
 
     def echo(text: str) -> None:  # never hard-wrapped: addresses must stay copyable
@@ -630,7 +641,7 @@ def _write_measures(
 def sandbox_serve(
     platform: Annotated[
         str | None,
-        typer.Option(help="Which ledger to emulate: " + ", ".join(available_platforms())
+        typer.Option(help="Which ledger to emulate: " + _platform_names()
                      + " (default: the one the --company files are for, else xero).",
                      show_default=False),
     ] = None,
@@ -835,6 +846,9 @@ def main(argv: list[str] | None = None) -> int:
     non-standalone mode so that its usage errors reach here instead of being drawn in a box.
     """
     state.argv = tuple(sys.argv[1:] if argv is None else argv)
+    if state.argv == ("version",):  # the same line the command prints, without building them
+        version()
+        return 0
     try:
         status = app(args=argv, prog_name="ar-sync", standalone_mode=False)
     except UsageError as exc:

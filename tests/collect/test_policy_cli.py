@@ -12,7 +12,8 @@ from ar_sync.collect.policy_file import default_policy_text, load_policy
 from tests.conftest import CliResult
 
 SUMMARY = ("OK (7 stages, 6 enabled: friendly +1, reminder +7, firm +14, final +30, call +45, "
-           "escalation +60; cap 5 per 30 days; interest none; templates built-in)")
+           "escalation +60; cap 5 per 30 days; interest none; templates built-in; "
+           "statements not emailed)")
 
 
 def test_init_writes_the_default_and_check_accepts_it(

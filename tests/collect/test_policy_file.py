@@ -145,7 +145,7 @@ def test_unknown_top_level_and_wrong_types(tmp_path: Path) -> None:
         "got 3",
         'policy.toml line 2: limits.exclude: expected a valid tuple, got "Bay"',
         "policy.toml line 3: colour: unknown key (known here: name, stages, segments, limits, "
-        "interest, templates)",
+        "interest, templates, statements)",
     ]
 
 

@@ -1,7 +1,8 @@
 """``ar-sync statements --apply`` on every ledger: one PDF per customer owing something,
-attached to the customer once, with one note, one email carrying the same PDF and one
-``statement`` journal row; running again the same month sends nothing. Then the kill test:
-killed (SIGKILL) around the attachment and run again, every statement is attached once."""
+attached to the customer once, with one note, one email carrying the same PDF (the policy's
+``[statements] email = true``) and one ``statement`` journal row; running again the same month
+sends nothing. Then the kill test: killed (SIGKILL) around the attachment and run again, every
+statement is attached once."""
 
 from __future__ import annotations
 
@@ -39,15 +40,18 @@ def tiny(start_ledger):
     return start_ledger(**TINY)
 
 
-def prepare(cli, ledger: Ledger, mail: MailServer, home: Path, *, email: bool = True) -> None:
-    """Connect and sync; config.toml with the mail server and a [statements] table."""
+def prepare(cli, ledger: Ledger, mail: MailServer, home: Path) -> Path:
+    """Connect and sync; config.toml with the mail server and the payment instructions; the
+    policy file that asks for statements by email (its path)."""
     connect(cli, ledger)
     sync_ok(cli)
     path = mail.write_config(home, imap=True)
     with path.open("a", encoding="utf-8") as config:
-        config.write(f'\n[statements]\npayment_instructions = "{INSTRUCTIONS}"\n'
-                     f"email = {'true' if email else 'false'}\n")
+        config.write(f'\n[statements]\npayment_instructions = "{INSTRUCTIONS}"\n')
+    policy = home / "emailing-policy.toml"
+    policy.write_text("[statements]\nemail = true\n", encoding="utf-8")
     ledger.control.reset_calls()
+    return policy
 
 
 def statements() -> list[Outboxed]:
@@ -94,7 +98,7 @@ def owing_customers(ledger: Ledger) -> set[str]:
 def test_statements_apply_attaches_notes_emails_and_journals_each_once(
     cli, tiny, mail, ar_home: Path, tmp_path: Path
 ):
-    prepare(cli, tiny, mail, ar_home)
+    policy = str(prepare(cli, tiny, mail, ar_home))
     out = tmp_path / "statements"
 
     dry = cli("statements", "--out", str(out))
@@ -104,7 +108,7 @@ def test_statements_apply_attaches_notes_emails_and_journals_each_once(
     assert statements() == [] and tiny.driver.written(tiny.control) == []
     rendered = {path.read_bytes(): path for path in files}
 
-    first = cli("statements", "--out", str(out), "--apply")
+    first = cli("statements", "--out", str(out), "--apply", "--policy", policy)
     assert first.code == 0, first.err
     actions = statements()
     owing = owing_customers(tiny)
@@ -128,6 +132,7 @@ def test_statements_apply_attaches_notes_emails_and_journals_each_once(
 
     # Our email carries the same PDF to each customer with an address.
     emailed = [a for a in actions if a.data["email"]]
+    assert emailed, "the tiny company has customers with an address"
     assert Counter((str(m["To"]), str(m["Message-ID"])) for m in mail.messages) == Counter(
         (a.data["email"], message_id(step_key(a.key, "statement_email"), SENDER_DOMAIN))
         for a in emailed
@@ -149,7 +154,7 @@ def test_statements_apply_attaches_notes_emails_and_journals_each_once(
 
     # The same month again: every statement is stored already; nothing new lands.
     writes, mails = landed_writes(tiny), len(mail.messages)
-    again = cli("statements", "--apply")
+    again = cli("statements", "--apply", "--policy", policy)
     assert again.code == 0, again.err
     assert flat(again.out).endswith(
         f"{len(actions)} statements at {day}; 0 attached, 0 emailed, 0 failed, "
@@ -169,28 +174,29 @@ def test_statements_apply_attaches_notes_emails_and_journals_each_once(
 POINTS = ["enqueued", "attempting@attachment", "called@attachment", "called@statement_email"]
 
 
-def run_statements(home: Path, crash: str | None) -> subprocess.CompletedProcess:
+def run_statements(home: Path, policy: Path, crash: str | None) -> subprocess.CompletedProcess:
     env = {**os.environ, "AR_SYNC_HOME": str(home), "AR_SYNC_HISTORY_MONTHS": "0",
            "OAUTHLIB_INSECURE_TRANSPORT": "1"}
     for name in ("AR_SYNC_DB", "AR_SYNC_CONFIG", "AR_SYNC_CRASH_AT"):
         env.pop(name, None)
     if crash is not None:
         env["AR_SYNC_CRASH_AT"] = crash
-    return subprocess.run([sys.executable, "-m", "ar_sync", "statements", "--apply"], env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ar_sync", "statements", "--apply", "--policy", str(policy)],
+        env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.mark.parametrize("point", POINTS)
 def test_killed_around_the_attachment_then_run_again_attaches_each_once(
     cli, tiny, mail, ar_home: Path, point: str
 ):
-    prepare(cli, tiny, mail, ar_home)
+    policy = prepare(cli, tiny, mail, ar_home)
 
-    killed = run_statements(ar_home, crash=point)
+    killed = run_statements(ar_home, policy, crash=point)
     assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr)
     assert statements(), "the statements were stored before the first call"
 
-    again = run_statements(ar_home, crash=None)
+    again = run_statements(ar_home, policy, crash=None)
     assert again.returncode == 0, again.stderr
     assert "Traceback" not in again.stderr
 
@@ -207,16 +213,57 @@ def test_killed_around_the_attachment_then_run_again_attaches_each_once(
 
 
 def test_statements_need_out_or_apply_and_email_needs_smtp(cli, tiny, mail, ar_home: Path):
-    prepare(cli, tiny, mail, ar_home)
+    policy = prepare(cli, tiny, mail, ar_home)
     neither = cli("statements")
     assert (neither.code, neither.err.strip()) == (
         2, "error: give --out DIR to write the statements, or --apply to send them")
     config = ar_home / "config.toml"
-    config.write_text("[statements]\nemail = true\n", encoding="utf-8")
-    refused = cli("statements", "--apply")
+    config.write_text('[statements]\npayment_instructions = "By transfer."\n', encoding="utf-8")
+    refused = cli("statements", "--apply", "--policy", str(policy))
     assert refused.code == 2
     assert flat(refused.err) == (
-        f"error: [statements] email = true but {config} has no [smtp] table (host, port, "
-        "security, sender); add one, or set email = false"
+        f"error: {policy}: statements.email = true but {config} has no [smtp] table (host, "
+        "port, security, sender); add one, or set email = false"
     )
     assert statements() == [] and tiny.driver.written(tiny.control) == []
+
+
+def test_the_old_email_switch_in_config_toml_is_refused_naming_where_it_went(
+    cli, tiny, mail, ar_home: Path
+):
+    prepare(cli, tiny, mail, ar_home)
+    config = ar_home / "config.toml"
+    with config.open("a", encoding="utf-8") as file:
+        file.write("email = true\n")  # inside the [statements] table prepare wrote last
+    for args in (("--apply",), ("--out", str(ar_home / "out"))):
+        refused = cli("statements", *args)
+        assert (refused.code, refused.out) == (2, "")
+        assert refused.err == (
+            f"error: {config}: statements.email: moved to the policy: remove it here and set "
+            "email = true under [statements] in a policy file (`ar-sync policy init` writes "
+            "one), given with --policy or `schedule set --policy`\n"
+        )
+    assert statements() == [] and tiny.driver.written(tiny.control) == []
+    assert not (ar_home / "out").exists()
+
+
+def test_a_policy_without_email_attaches_and_notes_but_sends_no_mail(
+    cli, tiny, mail, ar_home: Path
+):
+    prepare(cli, tiny, mail, ar_home)
+    quiet = ar_home / "quiet-policy.toml"
+    quiet.write_text("[statements]\nemail = false\n", encoding="utf-8")
+    for policy in ((), ("--policy", str(quiet))):  # the default policy emails none either
+        applied = cli("statements", "--apply", *policy)
+        assert applied.code == 0, applied.err
+    actions = statements()
+    assert {a.status for a in actions} == {"done"} and len(actions) >= 2
+    assert {s.step for a in actions for s in a.steps} == {
+        "attachment", "customer_note"}
+    assert landed_writes(tiny) == expected_writes(tiny, actions)
+    assert mail.messages == []
+    day = actions[0].day.isoformat()
+    assert flat(applied.out).endswith(
+        f"{len(actions)} statements at {day}; 0 attached, 0 emailed, 0 failed, "
+        f"{len(actions)} already sent this month"
+    )

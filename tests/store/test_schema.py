@@ -80,7 +80,7 @@ def test_sqlite_connection_settings(tmp_path: Path) -> None:
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 5000
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 60_000
 
 
 def test_in_memory_sqlite_shares_one_database() -> None:

@@ -17,9 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from ar_sync.connector import Connector, LedgerTotal
 from ar_sync.domain import Org, OrgAging
+
+if TYPE_CHECKING:  # annotations only: the CLI imports this module for DEFAULT_SAMPLE
+    from ar_sync.connector import Connector, LedgerTotal
 
 DEFAULT_SAMPLE = 5
 

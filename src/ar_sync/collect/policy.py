@@ -116,6 +116,14 @@ class Templates(_Model):
     folder: str | None = None
 
 
+class Statements(_Model):
+    """What a statement run does besides attaching each statement to the customer in the
+    ledger, adding a note and journaling it (``ar-sync statements --apply`` with this policy,
+    and the scheduled statements job with the org's ``schedule set --policy``)."""
+
+    email: bool = False  # also email the PDF (config.toml [smtp]) to a customer with an address
+
+
 def default_stages() -> dict[Stage, StageRule]:
     """The default ladder (the issue's): courtesy off; +1, +7, +14, +30, +45, +60."""
     return {
@@ -151,6 +159,7 @@ class Policy(_Model):
     limits: Limits = Limits()
     interest: Interest = Interest()
     templates: Templates = Templates()
+    statements: Statements = Statements()
 
     @model_validator(mode="after")
     def _ladder(self) -> Policy:

@@ -337,6 +337,7 @@ _COMMENTS: dict[str, str] = {
     "Interest.base_rate": "percent, Bank of England reference rate, for scheme uk_statutory",
     "Interest.reference_rate": "percent, ECB reference rate, for scheme eu_directive",
     "Templates.folder": "a folder of <name>.txt Jinja2 templates, relative to this file",
+    "Statements.email": "true: also email each statement over SMTP to a customer with an address",
 }
 
 # What an unset key would look like when set (written commented out).
@@ -381,6 +382,11 @@ _TABLE_COMMENTS: dict[str, str] = {
         "# Templates: files in the folder named like the built-in ones (email_gentle.txt,\n"
         "# email_friendly.txt, email_firm.txt, email_formal.txt, note.txt, letter_final.txt,\n"
         "# task_call.txt, task_handover.txt) replace them."
+    ),
+    "statements": (
+        "# Statements (ar-sync statements --apply, and the scheduled statements job): each is\n"
+        "# attached to the customer in the ledger, noted and journaled, once a month. Payment\n"
+        "# instructions stay in config.toml [statements], the mail server in its [smtp]."
     ),
 }
 

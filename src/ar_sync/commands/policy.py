@@ -68,7 +68,7 @@ def check(
 
 def policy_summary(policy: Policy) -> str:
     """``7 stages, 6 enabled (friendly +1 ... escalation +60); cap 5 per 30 days; interest
-    none; templates built-in``."""
+    none; templates built-in; statements not emailed``."""
     enabled = policy.enabled_stages()
     ladder = ", ".join(f"{stage.value} {rule.days:+d}" for stage, rule in enabled)
     folder = policy.templates.folder
@@ -76,5 +76,6 @@ def policy_summary(policy: Policy) -> str:
         f"{len(policy.stages)} stages, {len(enabled)} enabled: {ladder}; "
         f"cap {policy.limits.cap_per_30_days} per 30 days; "
         f"interest {policy.interest.scheme.value}; "
-        f"templates {'from ' + folder if folder else 'built-in'}"
+        f"templates {'from ' + folder if folder else 'built-in'}; "
+        f"statements {'emailed' if policy.statements.email else 'not emailed'}"
     )

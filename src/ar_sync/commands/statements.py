@@ -35,8 +35,9 @@ def statements(
     as_of: Annotated[str | None, _as_of_option("Statement")] = None,
     policy: Annotated[
         str | None,
-        typer.Option(help="Policy file whose late-payment interest the statements quote "
-                     "(default: none quoted).", show_default=False),
+        typer.Option(help="Policy file whose late-payment interest the statements quote and "
+                     "whose [statements] email = true also emails them (default: no interest "
+                     "quoted, no email).", show_default=False),
     ] = None,
     out: Annotated[
         Path | None,
@@ -46,7 +47,7 @@ def statements(
     apply: Annotated[
         bool,
         typer.Option("--apply", help="Attach each statement to the customer in the ledger, "
-                     "add a note, journal it and (with [statements] email = true) email it. "
+                     "add a note, journal it and (when the --policy says so) email it. "
                      "Once per customer per calendar month."),
     ] = False,
 ) -> None:
@@ -55,8 +56,8 @@ def statements(
     The statement lists every open invoice (paid or credited so far, balance, days overdue),
     unapplied credits, the aging row and the total due per currency, the late-payment
     interest the --policy quotes, and [statements] payment_instructions from config.toml.
-    With --apply each is sent at most once per customer per calendar month: running again
-    sends nothing new."""
+    Whether --apply also emails each is the policy's [statements] email. With --apply each
+    is sent at most once per customer per calendar month: running again sends nothing new."""
     from contextlib import ExitStack
 
     from ar_sync.statements.job import statements_org

@@ -12,8 +12,12 @@ it as it calls ``ar_sync.push.job.remind_org``):
    ``statement:{org_id}:{customer_id}:{YYYY-MM}`` (the month of the statement date), so each
    customer gets at most one statement a calendar month however often this runs; then the
    outbox is performed: the PDF attached to the customer in the ledger, a note on the
-   customer, our email with the PDF when ``[statements] email = true`` and the customer has
-   an address, and one ``statement`` journal row (it counts toward the contact cap).
+   customer, our email with the PDF when the policy's ``[statements] email`` is true and the
+   customer has an address, and one ``statement`` journal row (it counts toward the contact
+   cap).
+
+The policy (``policy``: a file's path; None: the default) decides the interest quoted and
+whether statements are emailed; ``config.toml`` holds the payment instructions and ``[smtp]``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from ar_sync.errors import ConfigError
 from ar_sync.push.run import CrashHook, PushResult, perform_pending
 
 if TYPE_CHECKING:
+    from ar_sync.collect.policy import Interest
     from ar_sync.settings import Settings
     from ar_sync.statements.data import Statement
     from ar_sync.store import Store
@@ -63,18 +68,16 @@ def statement_key(org_id: str, customer_id: str, day: date) -> str:
 
 
 def load_statements(
-    store: Store, org: Org, day: date, *, policy: str | None, instructions: str,
+    store: Store, org: Org, day: date, *, interest: Interest, instructions: str,
     customer: str | None = None,
 ) -> list[Statement]:
-    """The org's statements at ``day`` (only ``customer``'s, an id or exact name, when given:
-    an unknown one is a ``ConfigError``)."""
+    """The org's statements at ``day``, quoting ``interest`` (only ``customer``'s, an id or
+    exact name, when given: an unknown one is a ``ConfigError``)."""
     from ar_sync.aging.snapshots import check_as_of
     from ar_sync.connect.orgs import match_customer
-    from ar_sync.push.job import load_policy_arg
     from ar_sync.statements.data import build_statements
     from ar_sync.store.records import load_credits, load_customers, load_invoices
 
-    chosen, _ = load_policy_arg(policy)
     with store.reading() as tx:
         check_as_of(tx, org, day)
         customers = load_customers(tx, org.org_id)
@@ -86,7 +89,7 @@ def load_statements(
         invoices = [i for i in invoices if i.customer_id == wanted]
         credits = [c for c in credits if c.customer_id == wanted]
     return build_statements(org, customers, invoices, credits, as_of=day,
-                            interest=chosen.interest, payment_instructions=instructions)
+                            interest=interest, payment_instructions=instructions)
 
 
 def write_statements(out_dir: Path, rendered: list[tuple[Statement, bytes]]) -> list[Path]:
@@ -150,49 +153,54 @@ def statements_org(
     paced: bool = True,
 ) -> StatementsResult:
     """Render (and with ``apply``, attach, note, email and journal) one org's statements; see
-    the module docstring. ``policy``: a policy file's path (its interest scheme is quoted;
-    None: the default policy, no interest); ``as_of``: the statement date (None: today in the
-    org's timezone); ``echo``: a progress line per statement sent; ``customer``: only this
-    one (id or exact name); ``paced`` False: writes not paced (a sandbox with its limits
-    lifted, as the demo's)."""
+    the module docstring. ``policy``: a policy file's path (its interest scheme is quoted, its
+    ``[statements] email`` says whether to email; None: the default policy, no interest, no
+    email); ``as_of``: the statement date (None: today in the org's timezone); ``echo``: a
+    progress line per statement sent; ``customer``: only this one (id or exact name);
+    ``paced`` False: writes not paced (a sandbox with its limits lifted, as the demo's)."""
     from ar_sync.clock import local_date
+    from ar_sync.push.job import load_policy_arg
     from ar_sync.push.mail import config_file
     from ar_sync.statements.config import load_statements_config
     from ar_sync.statements.pdf import render_statement
     from ar_sync.store.orgs import require_org
 
     config = load_statements_config(config_file(settings.home))
+    chosen, _ = load_policy_arg(policy)
     with store.reading() as tx:
         org = require_org(tx, org_id)
     day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
     day = day or local_date(now(), org.timezone)
-    statements = load_statements(store, org, day, policy=policy,
+    statements = load_statements(store, org, day, interest=chosen.interest,
                                  instructions=config.payment_instructions, customer=customer)
     rendered = [(statement, render_statement(statement)) for statement in statements]
     result = StatementsResult(org=org, as_of=day, rendered=len(rendered))
     if out_dir is not None:
         result.files = write_statements(Path(out_dir), rendered)
     if apply and rendered:
-        _send(store, settings, org, rendered, result, email=config.email, now=now, echo=echo,
+        email = policy if chosen.statements.email else None
+        _send(store, settings, org, rendered, result, email=email, now=now, echo=echo,
               paced=paced)
     return result
 
 
 def _send(
     store: Store, settings: Settings, org: Org, rendered: list[tuple[Statement, bytes]],
-    result: StatementsResult, *, email: bool, now: Callable[[], datetime],
+    result: StatementsResult, *, email: str | None, now: Callable[[], datetime],
     echo: Callable[[str], None] | None, paced: bool,
 ) -> None:
+    """Store and perform ``rendered``; ``email``: the policy file that asks for emails (None:
+    no email)."""
     from ar_sync.push.job import open_mailer, open_org_writer
     from ar_sync.push.mail import config_file
     from ar_sync.push.outbox import enqueue_statement
     from ar_sync.store.locks import run_lock
 
     mailer = open_mailer(settings, store=store)
-    if email and mailer is None:
+    if email is not None and mailer is None:
         raise ConfigError(
-            f"[statements] email = true but {config_file(settings.home)} has no [smtp] table "
-            "(host, port, security, sender); add one, or set email = false"
+            f"{email}: statements.email = true but {config_file(settings.home)} has no [smtp] "
+            "table (host, port, security, sender); add one, or set email = false"
         )
     writer = open_org_writer(store, settings, org, paced=paced)
     crash = CrashHook.from_env()
@@ -207,7 +215,7 @@ def _send(
                         tx, key=statement_key(org.org_id, s.customer_id, s.statement_date),
                         org_id=org.org_id, customer_id=s.customer_id, day=s.statement_date,
                         data=outbox_data(s, content),
-                        email=email and bool(s.customer_email), now=moment,
+                        email=email is not None and bool(s.customer_email), now=moment,
                     )
                     for s, content in rendered
                 )

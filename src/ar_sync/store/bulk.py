@@ -9,16 +9,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, bindparam, delete
-from sqlalchemy.dialects.postgresql import Insert as PgInsert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 
 from ar_sync.store.types import bind_writer
+
+if TYPE_CHECKING:  # the PostgreSQL dialect is imported only on PostgreSQL (start-up time)
+    from sqlalchemy.dialects.postgresql import Insert as PgInsert
 
 IN_CHUNK = 500  # ids per ``IN (...)`` list (SQLite allows 999 variables before 3.32)
 
@@ -37,7 +38,11 @@ def insert(tx: Connection, table: Table) -> SqliteInsert | PgInsert:
 
 
 def _insert(dialect: Dialect, table: Table) -> SqliteInsert | PgInsert:
-    return (sqlite_insert if dialect.name == "sqlite" else pg_insert)(table)
+    if dialect.name == "sqlite":
+        return sqlite_insert(table)
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    return pg_insert(table)
 
 
 @dataclass(frozen=True, slots=True)
