@@ -29,7 +29,8 @@ Xero org's reminder run writes ~90 notes, over a minute and a half at 60 a minut
 zone's 09:30 wave lasts at least that (with a Xero org in each of the six zones, 12 orgs or
 more: about 9 minutes whatever the number of orgs). Beyond ~300 orgs the scheduler
 process is CPU-bound instead (one interpreter: ~2 s of CPU per org for its day of 6 syncs and
-a reminder run), so 1,000 orgs take over half an hour here; ``--orgs 60`` about 10 minutes.
+a reminder run), so 1,000 orgs take about an hour here (53 min for the day, 2026-12-02);
+``--orgs 60`` about 10 minutes.
 
     python benchmarks/day.py [--orgs 1000] [--workers 48] [--keep FILE.json]
     python benchmarks/day.py report FILE.json    # print a kept run again
@@ -267,7 +268,7 @@ def bench_day(orgs: int, workers: int = DAY_WORKERS, keep: Path | None = None) -
     """The section: see the module docstring."""
     from bench import _control
 
-    from ar_sync.demo import _write_smtp_config
+    from ar_sync.demo import write_smtp_config
     from ar_sync.sandbox.mail import MailCatcher
 
     counts = {"xero": orgs - orgs // 2, "quickbooks": orgs // 2}
@@ -277,7 +278,7 @@ def bench_day(orgs: int, workers: int = DAY_WORKERS, keep: Path | None = None) -
     sandboxes: dict[str, Any] = {}
     try:
         with MailCatcher() as mail:
-            _write_smtp_config(Path(home), mail)
+            write_smtp_config(Path(home), mail)
             started = time.perf_counter()
             urls = {}
             for platform in PLATFORMS:

@@ -171,7 +171,7 @@ def run_collections(
     from ar_sync.views.plan import render_tables
 
     with MailCatcher() as mail:
-        _write_smtp_config(settings.home, mail)
+        write_smtp_config(settings.home, mail)
         for org in orgs:
             now = utc_now()
             day, why = demo_day(org, Policy(), now)
@@ -218,7 +218,7 @@ def demo_day(org: Org, policy: object, now: datetime) -> tuple[date, str | None]
     return day, why
 
 
-def _write_smtp_config(home: Path, mail: MailCatcher) -> None:
+def write_smtp_config(home: Path, mail: MailCatcher) -> None:
     """Point ``AR_SYNC_HOME/config.toml``'s ``[smtp]`` at the mail catcher (the demo's home is
     a fresh folder of its own)."""
     home.mkdir(parents=True, exist_ok=True)
