@@ -48,7 +48,7 @@ def plan_command(
     is checked against the org's local time; a past or future --as-of ignores it."""
     from ar_sync.collect.books import plan_org
     from ar_sync.collect.policy import Policy
-    from ar_sync.views.plan import render_json, render_tables
+    from ar_sync.views.plan import render_tables, write_json
 
     if policy is not None:
         from ar_sync.collect.policy_file import load_policy
@@ -63,7 +63,7 @@ def plan_command(
         lambda org_id: plan_org(state.store(), org_id, chosen_policy, as_of=chosen_date, now=now),
     )
     if output is ListFormat.json:
-        sys.stdout.write(render_json(plans, as_of=chosen_date, policy_name=chosen_policy.name))
+        write_json(plans, sys.stdout, as_of=chosen_date, policy_name=chosen_policy.name)
         return
     names = {o.org_id: o.name for o in _selected_orgs(org)}
     for table in render_tables(plans, names):

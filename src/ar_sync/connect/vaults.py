@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from typing import Any
 import keyring
 import keyring.errors
 from cryptography.fernet import InvalidToken, MultiFernet
+from filelock import FileLock
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.compat import properties
@@ -61,47 +63,89 @@ class SandboxFileKeyring(KeyringBackend):
 
     Only for sandbox tokens. Its ``priority`` is deliberately not viable, so ``keyring`` never picks
     it on its own for real credentials.
+
+    Safe for many writers at once: every backend on the file, in this process or another (a
+    scheduler's workers, a manual ``ar-sync sync`` beside ``ar-sync serve``), changes it under one
+    file lock (``filelock``, on ``<file>.lock``), each write goes to its own temporary file that
+    then replaces the file, so a reader sees the old document or the new one, never a mix. Reads
+    take no lock and parse the file again only when it has been replaced (``_FileCache``).
     """
 
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
-        self._lock = threading.Lock()
+        self._lock = FileLock(path.with_name(path.name + ".lock"), mode=0o600)
 
     @properties.classproperty
     def priority(cls) -> float:  # noqa: N805 (keyring's classproperty)
         raise RuntimeError("only used explicitly, for sandbox tokens")
 
     def _read(self) -> dict[str, dict[str, str]]:
+        """The file's document, parsed anew (to change it: the caller holds the lock)."""
         try:
             return json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
 
     def _write(self, data: dict[str, dict[str, str]]) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
+                                   suffix=".tmp")  # mode 0600, a name no other writer has
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle)
+            os.replace(tmp, self.path)  # atomic: a crash never leaves half a token file
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @contextmanager
+    def _changing(self) -> Iterator[dict[str, dict[str, str]]]:
+        """The document under the file lock; written back when the block ends without error."""
         ensure_writable_dir(self.path.parent, "AR_SYNC_HOME", hint=HOME_HINT)  # one line
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, self.path)  # atomic: a crash never leaves half a token file
+        with self._lock:
+            data = self._read()
+            yield data
+            self._write(data)
 
     def get_password(self, service: str, username: str) -> str | None:
-        with self._lock:
-            return self._read().get(service, {}).get(username)
+        return _FILES.read(self.path).get(service, {}).get(username)
 
     def set_password(self, service: str, username: str, password: str) -> None:
-        with self._lock:
-            data = self._read()
+        with self._changing() as data:
             data.setdefault(service, {})[username] = password
-            self._write(data)
 
     def delete_password(self, service: str, username: str) -> None:
-        with self._lock:
-            data = self._read()
+        with self._changing() as data:
             if data.get(service, {}).pop(username, None) is None:
                 raise keyring.errors.PasswordDeleteError(username)
-            self._write(data)
+
+
+class _FileCache:
+    """Parsed JSON files, parsed again only when their bytes change: a token file of 1,000
+    connections is ~260 KB, and every API call reads its connection's entry (reading and
+    comparing the bytes costs a small fraction of parsing them). Callers must not change what
+    ``read`` returns."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[Path, tuple[bytes, dict[str, Any]]] = {}
+
+    def read(self, path: Path) -> dict[str, Any]:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        with self._lock:
+            kept = self._kept.get(path)
+        if kept is not None and kept[0] == raw:
+            return kept[1]
+        document = json.loads(raw)
+        with self._lock:
+            self._kept[path] = (raw, document)
+        return document
+
+
+_FILES = _FileCache()
 
 
 class KeyringVault:

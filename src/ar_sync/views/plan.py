@@ -26,7 +26,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TextIO
 
 from rich.table import Table
 
@@ -68,8 +68,12 @@ def _action_json(action: Action) -> dict[str, Any]:
     }
 
 
-def render_json(plans: Sequence[OrgPlan], *, as_of: date | None, policy_name: str) -> str:
-    """The plans as one JSON document (see the module doc)."""
+def write_json(
+    plans: Sequence[OrgPlan], out: TextIO, *, as_of: date | None, policy_name: str
+) -> None:
+    """The plans as one JSON document (see the module doc), written to ``out`` as it is
+    encoded: indented JSON goes through json's pure-Python encoder in pieces of a few bytes,
+    and at 100,000 open invoices holding them all at once cost ~160 MB beside a ~25 MB text."""
     doc = {
         "as_of": as_of.isoformat() if as_of is not None else None,
         "policy": policy_name,
@@ -87,7 +91,18 @@ def render_json(plans: Sequence[OrgPlan], *, as_of: date | None, policy_name: st
             for p in plans
         ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    pieces: list[str] = []
+    for piece in _INDENTED.iterencode(doc):
+        pieces.append(piece)
+        if len(pieces) == _PIECES_PER_WRITE:
+            out.write("".join(pieces))
+            pieces.clear()
+    pieces.append("\n")
+    out.write("".join(pieces))
+
+
+_INDENTED = json.JSONEncoder(indent=2, ensure_ascii=False)  # json.dumps(doc, indent=2, ...)
+_PIECES_PER_WRITE = 8192
 
 
 def render_tables(plans: Sequence[OrgPlan], names: Mapping[str, str]) -> Iterator[Table]:
