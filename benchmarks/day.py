@@ -74,6 +74,12 @@ DAY = date(2026, 12, 8)
 CUSTOMERS = 30
 INVOICES = 100
 SEED_BASE = 1000  # org n (0-based, per ledger) is generated with seed SEED_BASE + n
+# Seconds an access token lives in both sandboxes (real: QuickBooks 3,600, Xero 1,800). A real
+# day's syncs are four hours apart, so each one starts with a refresh; compressed into ~45
+# minutes of wall clock the day would see almost none at the real lifetimes. At 600 s (refreshed
+# with under 300 s left) a client refreshes at most syncs, and the 500 QuickBooks connections,
+# connected within minutes of each other, rotate their tokens in waves, as on a real day.
+ACCESS_TOKEN_TTL = 600
 # The scheduler's thread pool here (``ar-sync serve`` has ``ar_sync.scheduler.WORKERS``, 4):
 # a run mostly waits for its org's pacer (a Xero org's first reminders, ~90 notes at 60 a
 # minute, take over a minute and a half), and ``run_due`` ends a step only when its runs end.
@@ -127,11 +133,13 @@ def serve(platform: str, count: int, today: date) -> None:
     if platform == "xero":
         from ar_sync_xero.sandbox.server import XeroSandbox
 
-        sandbox = XeroSandbox(xero_companies(count, today), port=0).start()
+        sandbox = XeroSandbox(xero_companies(count, today), port=0,
+                              access_token_ttl=ACCESS_TOKEN_TTL).start()
     else:
         from ar_sync_quickbooks.sandbox import QuickBooksSandbox
 
-        sandbox = QuickBooksSandbox(quickbooks_companies(count, today), port=0).start()
+        sandbox = QuickBooksSandbox(quickbooks_companies(count, today), port=0,
+                                    access_token_ttl=ACCESS_TOKEN_TTL).start()
     print(f"listening on {sandbox.url}", flush=True)
     sys.stdin.read()  # the bench closes our stdin when it is done
     sandbox.stop()
@@ -385,7 +393,8 @@ def report(raw: dict[str, Any]) -> None:
           f"in one sandbox, {counts['quickbooks']} QuickBooks realms in another; each "
           f"{CUSTOMERS} customers, {INVOICES} open invoices; zones "
           + ", ".join(zone.split("/")[1] for zone, _, _ in ZONES)
-          + "), default timetables, paced, the sandboxes enforcing the real limits:")
+          + "), default timetables, paced, the sandboxes enforcing the real limits, access "
+          f"tokens living {ACCESS_TOKEN_TTL} s:")
     print(f"  wall seconds     {raw['wall']:.1f} for the day ({day['workers']} scheduler "
           f"workers); before it, {raw['served']:.1f} s generating and starting the sandboxes "
           f"and {raw['registered']:.1f} s registering the orgs (the real connect flow)")

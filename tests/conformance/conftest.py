@@ -29,13 +29,15 @@ def driver(request: pytest.FixtureRequest) -> PlatformDriver:
 
 @pytest.fixture
 def start_ledger(driver: PlatformDriver, today: date) -> Iterator[Callable[..., Ledger]]:
-    """``start_ledger(customers=, invoices=, seed=, strict_refresh=False)``: a running sandbox on
-    a generated company dated from ``today``; stopped when the test ends."""
+    """``start_ledger(customers=, invoices=, seed=, strict_refresh=False, relaxed_limits=False)``:
+    a running sandbox on a generated company dated from ``today``; stopped when the test ends."""
     handles: list[Any] = []
 
-    def start(*, customers: int, invoices: int, seed: int, strict_refresh: bool = False) -> Ledger:
+    def start(*, customers: int, invoices: int, seed: int, strict_refresh: bool = False,
+              relaxed_limits: bool = False) -> Ledger:
         spec = GenerateSpec(today=today, customers=customers, invoices=invoices, seed=seed)
-        handle = driver.start_sandbox(spec, strict_refresh=strict_refresh)
+        handle = driver.start_sandbox(spec, strict_refresh=strict_refresh,
+                                      relaxed_limits=relaxed_limits)
         handles.append(handle)
         return Ledger(driver=driver, handle=handle, control=Control(handle.url), spec=spec)
 

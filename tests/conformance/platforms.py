@@ -159,11 +159,14 @@ class PlatformDriver:
         return None
 
     # -- sandbox ------------------------------------------------------------------------
-    def start_sandbox(self, spec: GenerateSpec, *, strict_refresh: bool = False) -> SandboxHandle:
+    def start_sandbox(
+        self, spec: GenerateSpec, *, strict_refresh: bool = False, relaxed_limits: bool = False
+    ) -> SandboxHandle:
         """A running sandbox serving one generated company.
 
         ``strict_refresh``: a refresh token, once used, is refused at once (no grace period),
-        so a test can prove the rotated token was the one stored.
+        so a test can prove the rotated token was the one stored. ``relaxed_limits``: no rate
+        limit (a simulation stepping days of jobs through in seconds).
         """
         raise NotImplementedError
 
@@ -342,9 +345,11 @@ class XeroDriver(PlatformDriver):
     )
     _AGED_CREDITS = tuple(credit for credit in _CREDITS if credit[3] != "prepayments")
 
-    def start_sandbox(self, spec: GenerateSpec, *, strict_refresh: bool = False) -> SandboxHandle:
+    def start_sandbox(
+        self, spec: GenerateSpec, *, strict_refresh: bool = False, relaxed_limits: bool = False
+    ) -> SandboxHandle:
         if not strict_refresh:
-            return load_sandbox(self.platform).start(generate=spec)
+            return load_sandbox(self.platform).start(generate=spec, relaxed_limits=relaxed_limits)
         # The sandbox plugin's start cannot set the refresh grace (Xero's is 30 minutes) and no
         # control endpoint changes it, so the strict sandbox is built as the plugin builds it.
         from ar_sync_xero.sandbox import XeroSandbox, generate_company
@@ -563,8 +568,10 @@ class QuickBooksDriver(PlatformDriver):
     removal = "delete"
     payment_changes = (1, 1, 1)
 
-    def start_sandbox(self, spec: GenerateSpec, *, strict_refresh: bool = False) -> SandboxHandle:
-        return load_sandbox(self.platform).start(generate=spec)
+    def start_sandbox(
+        self, spec: GenerateSpec, *, strict_refresh: bool = False, relaxed_limits: bool = False
+    ) -> SandboxHandle:
+        return load_sandbox(self.platform).start(generate=spec, relaxed_limits=relaxed_limits)
 
     def base_currency(self, state: dict[str, Any]) -> str:
         prefs = (state.get("Preferences") or {}).get("CurrencyPrefs") or {}
