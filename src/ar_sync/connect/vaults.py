@@ -68,7 +68,7 @@ class SandboxFileKeyring(KeyringBackend):
     scheduler's workers, a manual ``ar-sync sync`` beside ``ar-sync serve``), changes it under one
     file lock (``filelock``, on ``<file>.lock``), each write goes to its own temporary file that
     then replaces the file, so a reader sees the old document or the new one, never a mix. Reads
-    take no lock and parse the file again only when it has been replaced (``_FileCache``).
+    take no lock and parse the file again only when its bytes changed (``_FileCache``).
     """
 
     def __init__(self, path: Path) -> None:
