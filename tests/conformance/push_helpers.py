@@ -61,10 +61,12 @@ days = 3500
 
 
 def plan_day(today: date) -> date:
-    """The first day after ``today`` that is no NZ public holiday: a day other than today, so
-    the send window does not apply (a past or future --as-of), and never a quiet one."""
+    """The first day from two days after ``today`` (the UTC date) that is no NZ public holiday:
+    a day after every timezone's today (none runs more than 14 hours ahead of UTC: in Auckland
+    the day after the UTC date begins at 11:00 UTC), so the send window never applies (a future
+    --as-of), and never a quiet one."""
     holidays = public_holidays(COUNTRY, None, (today.year, today.year + 1))
-    day = today + timedelta(days=1)
+    day = today + timedelta(days=2)
     while day in holidays:
         day += timedelta(days=1)
     return day
