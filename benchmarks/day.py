@@ -27,10 +27,10 @@ day, against that ledger's limits.
 Wall time: this is the first day of reminders for every org (nothing was sent before), so a
 Xero org's reminder run writes ~90 notes, over a minute and a half at 60 a minute, and each
 zone's 09:30 wave lasts at least that (with a Xero org in each of the six zones, 12 orgs or
-more: about 9 minutes whatever the number of orgs). Beyond ~300 orgs the scheduler
-process is CPU-bound instead (one interpreter: ~2 s of CPU per org for its day of 6 syncs and
-a reminder run), so 1,000 orgs take about an hour here (53 min for the day, 2026-12-02);
-``--orgs 60`` about 10 minutes.
+more: about 9 minutes whatever the number of orgs). The scheduler process (one interpreter)
+spends ~0.9 s of CPU per org on its day of 6 syncs and a reminder run, a third of the wall
+time at 1,000 orgs; the rest is the waves' pacing. 1,000 orgs took 43 minutes for the day
+plus 5 of set-up here (2 cores, 2026-12-02); ``--orgs 60`` about 10 minutes.
 
     python benchmarks/day.py [--orgs 1000] [--workers 48] [--keep FILE.json]
     python benchmarks/day.py report FILE.json    # print a kept run again
