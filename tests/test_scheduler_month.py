@@ -22,11 +22,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ar_sync.scheduler import Fired, Runtime, Scheduler
-from ar_sync.settings import load_settings
-from ar_sync.store import Store
 from ar_sync.store.runs_log import JobKind, Outcome
 from tests.conftest import SandboxControl
+from tests.simulated_days import NOTES_ONLY_POLICY, run_days
 
 pytestmark = pytest.mark.slow
 
@@ -37,28 +35,6 @@ ZONES = {  # org name -> (IANA zone, Xero Timezone value, country)
     "Thames UK": ("Europe/London", "GMTSTANDARDTIME", "GB"),
     "Hudson US": ("America/New_York", "EASTERNSTANDARDTIME", "US"),
 }
-POLICY = """
-[stages.friendly]
-channels = ["ledger_note"]
-[stages.reminder]
-channels = ["ledger_note"]
-[stages.firm]
-channels = ["ledger_note"]
-[stages.final]
-channels = ["ledger_note"]
-"""
-
-
-class SimulatedClock:
-    """The instant the scheduler and its jobs see; moved only by the test."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 @pytest.fixture
 def three_orgs(cli: Callable[..., Any]) -> Iterator[Any]:
     """One Xero sandbox serving three generated companies, one per zone, connected."""
@@ -112,7 +88,7 @@ def test_a_simulated_month_fires_every_job_at_its_local_time(
     cli: Callable[..., Any], three_orgs: Any, ar_home: Path
 ) -> None:
     policy = ar_home / "policy.toml"
-    policy.write_text(POLICY, encoding="utf-8")
+    policy.write_text(NOTES_ONLY_POLICY, encoding="utf-8")
     orgs = {row["name"]: row for row in cli("orgs", "--format", "json").json()}
     assert sorted(orgs) == sorted(ZONES)
     for name in ZONES:
@@ -120,18 +96,7 @@ def test_a_simulated_month_fires_every_job_at_its_local_time(
                      "--policy", str(policy))
         assert result.code == 0, result.err
 
-    clock = SimulatedClock(START)
-    fired: list[Fired] = []
-    with Store(load_settings(None).db_url) as store:
-        runtime = Runtime(store=store, settings=load_settings(None), now=clock, paced=False)
-        scheduler = Scheduler(runtime, workers=3)
-        try:
-            scheduler.refresh(START)
-            while (due := scheduler.next_run_time()) is not None and due < END:
-                clock.at = due
-                fired.extend(scheduler.run_due(due))
-        finally:
-            scheduler.close()
+    fired = run_days(START, END, workers=3)
 
     by_org = {name: orgs[name]["org_id"] for name in ZONES}
     for name, (zone, _, _) in ZONES.items():

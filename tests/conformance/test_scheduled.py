@@ -24,26 +24,14 @@ import holidays
 import pytest
 
 from ar_sync.connector import CUSTOMER_ATTACHMENT
-from ar_sync.scheduler import Fired, Runtime, Scheduler
-from ar_sync.settings import load_settings
-from ar_sync.store import Store
 from ar_sync.store.runs_log import JobKind, Outcome
 from tests.conformance.push_helpers import TINY, journal_kinds, landed_writes
 from tests.conformance.support import connect
+from tests.simulated_days import NOTES_ONLY_POLICY, run_days
 
 pytestmark = pytest.mark.slow
 
 COUNTRIES = ("NZ", "AU", "GB", "US")  # where the generated companies are
-NOTES_ONLY = """
-[stages.friendly]
-channels = ["ledger_note"]
-[stages.reminder]
-channels = ["ledger_note"]
-[stages.firm]
-channels = ["ledger_note"]
-[stages.final]
-channels = ["ledger_note"]
-"""
 SYNC, REMIND, STATEMENTS = "0 6 * * *", "30 9 * * mon-fri", "0 8 * * tue"
 
 
@@ -71,14 +59,6 @@ def today() -> date:
     return START.date()
 
 
-class SimulatedClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 def expected_fires(zone: str) -> list[tuple[JobKind, datetime]]:
     """``SYNC``, ``REMIND`` and ``STATEMENTS`` in ``zone`` within [START, END)."""
     tz = ZoneInfo(zone)
@@ -100,23 +80,12 @@ def test_scheduled_days_sync_remind_and_attach_statements_once(
     connect(cli, ledger)
     (org,) = cli("orgs", "--format", "json").json()
     policy = ar_home / "notes-policy.toml"
-    policy.write_text(NOTES_ONLY, encoding="utf-8")
+    policy.write_text(NOTES_ONLY_POLICY, encoding="utf-8")
     result = cli("schedule", "set", org["org_id"], "--sync", SYNC, "--remind", REMIND,
                  "--statements", STATEMENTS, "--policy", str(policy))
     assert result.code == 0, result.err
 
-    clock = SimulatedClock(START)
-    fired: list[Fired] = []
-    with Store(load_settings(None).db_url) as store:
-        scheduler = Scheduler(Runtime(store=store, settings=load_settings(None), now=clock,
-                                      paced=False), workers=1)
-        try:
-            scheduler.refresh(START)
-            while (due := scheduler.next_run_time()) is not None and due < END:
-                clock.at = due
-                fired.extend(scheduler.run_due(due))
-        finally:
-            scheduler.close()
+    fired = run_days(START, END, workers=1)
 
     state = ledger.control.state()
     zone = ledger.driver.timezone(state)
