@@ -16,7 +16,10 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from ar_sync.connect.vaults import sandbox_vault
+from ar_sync.errors import ConfigError
 
 WRITERS, SAVES = 8, 40
 PROCESS_SAVES = 300  # enough that the two processes' saves overlap, whatever their start-up
@@ -94,3 +97,23 @@ def test_a_reader_sees_a_token_another_process_rotated(tmp_path: Path) -> None:
     assert vault.load("conn") == {"token": {"refresh_token": "secon"}}
     vault.delete("conn")
     assert sandbox_vault(path).load("conn") is None
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(b'{"ar-sync": {"conn": "x"}\n,,', "is not valid JSON (line 2)"),
+     (b"[]", "is not a JSON object"),
+     (b"\xff\xfe\x00", "is not valid JSON")],
+)
+def test_a_broken_token_file_is_one_line_naming_it(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    path = tmp_path / "sandbox-keyring.cfg"
+    path.write_bytes(content)
+    expected = (f"{path}: the sandbox token file {problem}; delete it and connect the sandbox "
+                "orgs again (`ar-sync connect PLATFORM --sandbox URL`)")
+    for use in (lambda v: v.load("conn"), lambda v: v.save("conn", {"token": {}})):
+        with pytest.raises(ConfigError) as raised:
+            use(sandbox_vault(path))
+        assert str(raised.value) == expected
+    assert path.read_bytes() == content  # left as it was

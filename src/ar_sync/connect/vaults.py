@@ -83,7 +83,7 @@ class SandboxFileKeyring(KeyringBackend):
     def _read(self) -> dict[str, dict[str, str]]:
         """The file's document, parsed anew (to change it: the caller holds the lock)."""
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
+            return _parsed(self.path, self.path.read_bytes())
         except FileNotFoundError:
             return {}
 
@@ -139,13 +139,29 @@ class _FileCache:
             kept = self._kept.get(path)
         if kept is not None and kept[0] == raw:
             return kept[1]
-        document = json.loads(raw)
+        document = _parsed(path, raw)
         with self._lock:
             self._kept[path] = (raw, document)
         return document
 
 
 _FILES = _FileCache()
+
+
+def _parsed(path: Path, raw: bytes) -> dict[str, Any]:
+    """The token file's document; ``ConfigError`` naming the file (and line) when it is not one
+    (edited by hand, say: ar-sync's own writes replace it whole)."""
+    try:
+        document = json.loads(raw)
+        problem = None if isinstance(document, dict) else "is not a JSON object"
+    except json.JSONDecodeError as exc:
+        problem = f"is not valid JSON (line {exc.lineno})"
+    except ValueError:  # not UTF-8
+        problem = "is not valid JSON"
+    if problem is not None:
+        raise ConfigError(f"{path}: the sandbox token file {problem}; delete it and connect the "
+                          "sandbox orgs again (`ar-sync connect PLATFORM --sandbox URL`)")
+    return document
 
 
 class KeyringVault:
