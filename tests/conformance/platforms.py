@@ -361,7 +361,8 @@ class XeroDriver(PlatformDriver):
             seed=spec.seed,
             today=spec.today,
         )
-        return XeroSandbox([company], port=0, refresh_grace=0).start()
+        lifted = {"limits": load_sandbox(self.platform).relaxed} if relaxed_limits else {}
+        return XeroSandbox([company], port=0, refresh_grace=0, **lifted).start()
 
     def base_currency(self, state: dict[str, Any]) -> str:
         return str(state["Organisation"]["BaseCurrency"])
